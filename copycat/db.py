@@ -1,0 +1,128 @@
+"""Engines, sessions and schema migration for copycat's database.
+
+Callers own their sessions and keep them short: ``with session_scope(factory) as s: ...`` is one
+transaction. The schema is made only by Alembic; :func:`ensure_schema` brings a fresh SQLite file
+to head by itself so that every command works on a new machine without a set-up step.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from copycat.config import database_url
+
+logger = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+class SchemaNotCurrent(RuntimeError):
+    """The database is behind the code's migrations and was not upgraded automatically."""
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets the read side query while a crawl writes; foreign keys are off by default in
+    # SQLite; the busy timeout makes concurrent writers wait instead of failing at once.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_engine(url: str | None = None) -> Engine:
+    """Create an engine for ``url`` (default: the configured URL) with the right per-dialect setup."""
+    resolved = make_url(database_url(url))
+    if resolved.get_backend_name() == "sqlite":
+        if resolved.database and resolved.database != ":memory:":
+            Path(resolved.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(resolved)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if resolved.get_backend_name() == "postgresql" and resolved.drivername == "postgresql":
+        # Plain postgresql:// would pick psycopg2; we ship psycopg 3.
+        resolved = resolved.set(drivername="postgresql+psycopg")
+    return create_engine(resolved, pool_pre_ping=True)
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Return a session factory whose sessions keep loaded objects usable after commit."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """Run one transaction: commit on success, roll back on any error."""
+    with factory() as session, session.begin():
+        yield session
+
+
+def alembic_config(engine: Engine | None = None) -> Config:
+    """Return an Alembic config pointing at the project's migrations; env.py takes the URL from us."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if engine is not None:
+        config.attributes["engine"] = engine
+    return config
+
+
+@cache
+def head_revision() -> str | None:
+    """Return the newest migration revision shipped with the code."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    """Return the revision the database is at (None for an empty database)."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Migrate the database up to ``revision``."""
+    command.upgrade(alembic_config(engine), revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Migrate the database down to ``revision`` ("base" removes every table)."""
+    command.downgrade(alembic_config(engine), revision)
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Make sure the schema is at head: SQLite is upgraded in place, others must be migrated.
+
+    A shared PostgreSQL database is migrated on purpose (``copycat db upgrade``), never as a
+    side effect of whichever command happens to run first after a deploy.
+    """
+    current = current_revision(engine)
+    if current == head_revision():
+        return
+    if engine.dialect.name == "sqlite" or current is None:
+        logger.info("migrating database %s from %s to head", engine.url, current)
+        upgrade(engine)
+        return
+    raise SchemaNotCurrent(
+        f"database is at revision {current}, the code needs {head_revision()}: "
+        "run `copycat db upgrade`"
+    )
+
+
+def open_database(url: str | None = None) -> tuple[Engine, sessionmaker[Session]]:
+    """Create the engine, bring the schema to head if allowed, and return it with a session factory."""
+    engine = make_engine(url)
+    ensure_schema(engine)
+    return engine, session_factory(engine)

@@ -1,0 +1,73 @@
+"""Scrapy settings for the copycat crawler.
+
+Custom settings carry their stage's prefix: ``EXTRACT_…``, ``FINGERPRINT_…``, ``MATCH_…``,
+``CRAWL_…``; ``COPYCAT_…`` are the project-wide ones. ``copycat crawl -s NAME=VALUE`` and
+``scrapy crawl articles -s NAME=VALUE`` override any of them.
+"""
+
+import os
+
+BOT_NAME = "copycat"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# Where articles go; None means $COPYCAT_DATABASE_URL or sqlite:///copycat.db.
+COPYCAT_DATABASE_URL = os.environ.get("COPYCAT_DATABASE_URL")
+# Site owners who wonder who is crawling them find out here: set it to your team's page.
+COPYCAT_CONTACT_URL = os.environ.get(
+    "COPYCAT_CONTACT_URL", "https://github.com/copycat-news/copycat#crawler"
+)
+USER_AGENT = f"copycat/0.1 (news copy detection; +{COPYCAT_CONTACT_URL})"
+
+# Politeness: obey robots.txt, adapt the rate to the server, keep per-site concurrency low.
+ROBOTSTXT_OBEY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+CONCURRENT_REQUESTS = 32
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
+
+# Transient failures (5xx, timeouts, resets) are retried; 429 too.
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+FEED_EXPORT_ENCODING = "utf-8"
+
+# Discovery bounds, per site and per run.
+CRAWL_MAX_PAGES_PER_SITE = 1000
+CRAWL_MAX_LISTING_DEPTH = 5
+
+ITEM_PIPELINES = {
+    "pipelines.extract.ExtractPipeline": 100,
+    "pipelines.fingerprint.FingerprintPipeline": 200,
+    "pipelines.match.MatchPipeline": 300,
+    "pipelines.store.StorePipeline": 400,
+}
+
+EXTENSIONS = {
+    "crawler.extensions.CrawlRunRecorder": 500,
+    "crawler.extensions.ProgressReporter": 510,
+}
+
+EXTRACT_MIN_CHARS = 500
+FINGERPRINT_SHINGLE_SIZE = 3
+FINGERPRINT_NUM_PERM = 128
+FINGERPRINT_THRESHOLD = 0.3
+MATCH_MIN_COVERAGE = 0.5
+MATCH_MIN_PASSAGE_WORDS = 12
+MATCH_MAX_GAP_WORDS = 4
+MATCH_MAX_CANDIDATES = 50
+
+# Progress lines on a terminal (copycat crawl turns it on when stderr is a TTY).
+COPYCAT_PROGRESS = False
+COPYCAT_PROGRESS_INTERVAL = 1.0
+
+LOG_LEVEL = "INFO"

@@ -1,0 +1,354 @@
+"""The ``articles`` spider: discover and fetch article pages of the registered sites.
+
+Per site it reads robots.txt ``Sitemap:`` lines, sitemaps and sitemap indexes (Google News
+ones included), RSS/Atom feeds (configured or advertised on the home page), and follows links
+from the home page through pagination. It stays on registered origins and skips article URLs
+that the database already holds, so a second run fetches no article page again.
+
+    scrapy crawl articles                      # every registered site
+    scrapy crawl articles -a site=news.example -a max_pages=200
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Self
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.http import Request, Response, TextResponse
+from sqlalchemy import select
+from twisted.python.failure import Failure
+
+from copycat.db import open_database
+from copycat.models import Article, Site
+from copycat.sites import SiteRecord, list_sites, make_record
+from copycat.urls import canonicalise, origin_of
+from crawler.discovery import (
+    DiscoveryError,
+    feed_links_from_html,
+    is_pagination_link,
+    is_sitemap_or_feed,
+    looks_like_article_url,
+    page_links,
+    parse_feed,
+    parse_sitemap,
+    sitemap_urls_from_robots,
+)
+from crawler.items import ArticleItem
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Hints:
+    """What discovery learnt about an article URL before fetching it."""
+
+    via: str = "links"
+    title: str | None = None
+    feed_published_at: datetime | None = None
+    sitemap_published_at: datetime | None = None
+    source_url: str | None = None
+
+    def merge(self, other: Hints) -> None:
+        """Keep the first value found for each field; a feed or sitemap beats a plain link."""
+        if self.via == "links":
+            self.via = other.via
+        self.title = self.title or other.title
+        self.feed_published_at = self.feed_published_at or other.feed_published_at
+        self.sitemap_published_at = self.sitemap_published_at or other.sitemap_published_at
+        self.source_url = self.source_url or other.source_url
+
+
+@dataclass
+class SiteState:
+    """Per-site bookkeeping for one run: its record, known URLs, and the page budget."""
+
+    record: SiteRecord
+    seen: set[str] = field(default_factory=set)
+    scheduled: int = 0
+
+
+def resolve_site_argument(value: str, registered: list[SiteRecord]) -> SiteRecord:
+    """Find the registered site meant by ``value`` (an origin, URL or ``host[:port]``).
+
+    An unregistered origin is crawled as a site of role ``unknown`` (the store registers it).
+    """
+    candidate = value if "://" in value else f"https://{value}"
+    origin = origin_of(candidate)
+    for record in registered:
+        if record.origin == origin:
+            return record
+    if "://" not in value:
+        host = origin.split("://", 1)[1]
+        for record in registered:
+            if record.origin.split("://", 1)[1] == host:
+                return record
+    return make_record(candidate)
+
+
+class ArticlesSpider(scrapy.Spider):
+    """Crawl registered sites for article pages, politely and incrementally."""
+
+    name = "articles"
+
+    def __init__(
+        self,
+        sites: list[SiteRecord],
+        seen: dict[str, set[str]],
+        max_pages: int = 1000,
+        max_depth: int = 5,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.site_states = {
+            record.origin: SiteState(record, seen.get(record.origin, set())) for record in sites
+        }
+        self.max_pages = max_pages
+        self.max_depth = max_depth
+        self.hints: dict[str, Hints] = {}
+        self.scheduled_articles: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        """Load the sites to crawl and the URLs already stored from the database."""
+        settings = crawler.settings
+        _, sessions = open_database(settings.get("COPYCAT_DATABASE_URL"))
+        site_arg: str | None = kwargs.pop("site", None)
+        max_pages = int(kwargs.pop("max_pages", settings.getint("CRAWL_MAX_PAGES_PER_SITE")))
+        with sessions() as session:
+            registered = list_sites(session)
+            if site_arg:
+                sites = [resolve_site_argument(v.strip(), registered) for v in site_arg.split(",")]
+            else:
+                sites = registered
+            seen = load_seen_urls(session, [s.origin for s in sites])
+        if not sites:
+            logger.warning("no sites to crawl: register some with `copycat sites add URL`")
+        spider = cls(
+            sites,
+            seen,
+            max_pages=max_pages,
+            max_depth=settings.getint("CRAWL_MAX_LISTING_DEPTH"),
+            *args,
+            **kwargs,
+        )
+        spider._set_crawler(crawler)
+        return spider
+
+    async def start(self) -> AsyncIterator[Request]:
+        """Ask each site for robots.txt, its home page, and its configured feeds and sitemaps."""
+        for origin, state in self.site_states.items():
+            yield Request(
+                f"{origin}/robots.txt",
+                callback=self.parse_robots,
+                errback=self.on_error,
+                meta={"site": origin, "handle_httpstatus_list": [404, 410]},
+                priority=20,
+            )
+            for url in state.record.sitemaps:
+                if request := self._listing_request(url, origin, self.parse_xml, priority=10):
+                    yield request
+            for url in state.record.feeds:
+                if request := self._listing_request(url, origin, self.parse_xml, priority=10):
+                    yield request
+            if request := self._listing_request(f"{origin}/", origin, self.parse_listing):
+                yield request
+
+    # -- callbacks ---------------------------------------------------------------------------
+
+    def parse_robots(self, response: Response) -> Iterator[Request]:
+        """Follow the ``Sitemap:`` lines of robots.txt."""
+        if response.status != 200:
+            return
+        origin = response.meta["site"]
+        for url in sitemap_urls_from_robots(response.body, response.url):
+            if request := self._listing_request(url, origin, self.parse_xml, priority=10):
+                yield request
+
+    def parse_xml(self, response: Response) -> Iterator[Request]:
+        """Route a sitemap, sitemap index or feed to the article URLs it lists."""
+        origin = response.meta["site"]
+        body = response.body
+        try:
+            kind = is_sitemap_or_feed(body)
+            if kind == "sitemap":
+                yield from self._from_sitemap(body, response.url, origin)
+            elif kind == "feed":
+                yield from self._from_feed(body, response.url, origin)
+            else:
+                self._count("crawl/xml_unrecognised")
+                logger.warning("neither a sitemap nor a feed: %s", response.url)
+        except DiscoveryError as error:
+            self._count("crawl/xml_errors")
+            logger.warning("could not read %s: %s", response.url, error)
+
+    def _from_sitemap(self, body: bytes, url: str, origin: str) -> Iterator[Request]:
+        sitemap = parse_sitemap(body, url)
+        self._count(f"crawl/sitemaps/{sitemap.kind}")
+        for entry in sitemap.entries:
+            if sitemap.kind == "index":
+                if request := self._listing_request(entry.url, origin, self.parse_xml, priority=10):
+                    yield request
+                continue
+            hints = Hints(
+                via="sitemap",
+                title=entry.news_title,
+                sitemap_published_at=entry.news_published_at or entry.lastmod,
+            )
+            if request := self._article_request(entry.url, origin, hints):
+                yield request
+
+    def _from_feed(self, body: bytes, url: str, origin: str) -> Iterator[Request]:
+        self._count("crawl/feeds")
+        for entry in parse_feed(body, url):
+            hints = Hints(
+                via="feed",
+                title=entry.title,
+                feed_published_at=entry.published_at or entry.updated_at,
+                source_url=entry.source_url,
+            )
+            if request := self._article_request(entry.url, origin, hints):
+                yield request
+
+    def parse_listing(self, response: Response) -> Iterator[Request]:
+        """Find feeds, article links and pagination on a home or listing page."""
+        if not isinstance(response, TextResponse):
+            return
+        origin = response.meta["site"]
+        depth = response.meta.get("listing_depth", 0)
+        if depth == 0:
+            for feed_url in feed_links_from_html(response.text, response.url):
+                if request := self._listing_request(feed_url, origin, self.parse_xml, priority=10):
+                    yield request
+        for link in page_links(response.text, response.url):
+            if not self._on_site(link.url, origin):
+                self._count("crawl/offsite_links")
+                continue
+            if looks_like_article_url(link.url):
+                if request := self._article_request(link.url, origin, Hints()):
+                    yield request
+            elif depth < self.max_depth and is_pagination_link(link):
+                request = self._listing_request(link.url, origin, self.parse_listing)
+                if request is not None:
+                    request.meta["listing_depth"] = depth + 1
+                    yield request
+
+    def parse_article(self, response: Response) -> Iterator[ArticleItem]:
+        """Turn an article page into an item for the pipelines."""
+        origin = response.meta["site"]
+        if not self._on_site(response.url, origin):
+            # A redirect left the site: the page is not this site's to store.
+            self._count("crawl/offsite_redirects")
+            logger.info("article %s redirected off-site to %s", response.request.url, response.url)
+            return
+        hints = self.hints.pop(response.meta["article_key"], Hints())
+        content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None
+        yield ArticleItem(
+            url=response.url,
+            site=origin,
+            fetched_at=datetime.now(UTC),
+            html=response.text if isinstance(response, TextResponse) else None,
+            content_type=content_type,
+            discovered_via=hints.via,
+            title_hint=hints.title,
+            feed_published_at=hints.feed_published_at,
+            sitemap_published_at=hints.sitemap_published_at,
+            source_url_hint=hints.source_url,
+        )
+
+    def on_error(self, failure: Failure) -> None:
+        """Count and log a request that failed for good (after retries)."""
+        request = getattr(failure, "request", None)
+        self._count(f"crawl/errors/{failure.type.__name__ if failure.type else 'unknown'}")
+        logger.warning(
+            "giving up on %s: %s", request.url if request else "?", failure.getErrorMessage()
+        )
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _count(self, key: str, count: int = 1) -> None:
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value(key, count)
+
+    @staticmethod
+    def _on_site(url: str, origin: str) -> bool:
+        try:
+            return origin_of(url) == origin
+        except ValueError:
+            return False
+
+    def _take_budget(self, origin: str) -> bool:
+        state = self.site_states[origin]
+        if state.scheduled >= self.max_pages:
+            self._count("crawl/budget_exhausted")
+            return False
+        state.scheduled += 1
+        return True
+
+    def _listing_request(
+        self, url: str, origin: str, callback: Any, priority: int = 0
+    ) -> Request | None:
+        if not self._on_site(url, origin):
+            self._count("crawl/offsite_links")
+            return None
+        if not self._take_budget(origin):
+            return None
+        return Request(
+            url,
+            callback=callback,
+            errback=self.on_error,
+            meta={"site": origin},
+            priority=priority,
+        )
+
+    def _article_request(self, url: str, origin: str, hints: Hints) -> Request | None:
+        try:
+            key = canonicalise(url)
+        except ValueError:
+            self._count("crawl/bad_urls")
+            return None
+        if not self._on_site(key, origin):
+            self._count("crawl/offsite_links")
+            return None
+        state = self.site_states[origin]
+        if key in state.seen:
+            self._count("crawl/skipped_known")
+            return None
+        if key in self.scheduled_articles:
+            # Already asked for: keep what this discovery adds (if not fetched yet), no request.
+            if key in self.hints:
+                self.hints[key].merge(hints)
+            return None
+        if not self._take_budget(origin):
+            return None
+        self.hints[key] = hints
+        self.scheduled_articles.add(key)
+        return Request(
+            key,
+            callback=self.parse_article,
+            errback=self.on_error,
+            meta={"site": origin, "article_key": key},
+            priority=5,
+        )
+
+
+def load_seen_urls(session: Any, origins: list[str]) -> dict[str, set[str]]:
+    """Return, per site origin, the URLs whose articles are already stored (keys and fetch URLs)."""
+    seen: dict[str, set[str]] = {origin: set() for origin in origins}
+    counts: Counter[str] = Counter()
+    rows = session.execute(
+        select(Site.origin, Article.url, Article.fetched_url)
+        .join(Site, Site.id == Article.site_id)
+        .where(Site.origin.in_(origins))
+    )
+    for origin, url, fetched_url in rows:
+        seen[origin].update((url, fetched_url))
+        counts[origin] += 1
+    for origin, count in counts.items():
+        logger.info("%s: %d articles already stored, not fetched again", origin, count)
+    return seen

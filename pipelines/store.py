@@ -1,0 +1,168 @@
+"""The store stage: idempotent upserts of an article, its band index rows and its pairs.
+
+One short transaction per item. An article is keyed by its canonical URL, so storing the same
+page twice (a re-crawl, an ingest run repeated) updates one row instead of adding another.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any, Self
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from copycat.db import session_scope
+from copycat.models import Article, LshBucket, Match, Site
+from copycat.urls import canonicalise, origin_of
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.statscollectors import StatsCollector
+
+    from crawler.items import ArticleItem
+
+logger = logging.getLogger(__name__)
+
+
+def _insert(session: Session) -> Any:
+    """Return the dialect's INSERT construct, which knows ON CONFLICT."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert
+    if dialect == "sqlite":
+        return sqlite.insert
+    raise NotImplementedError(f"upserts are written for SQLite and PostgreSQL, not {dialect}")
+
+
+def article_key(item_url: str, site_origin: str, canonical_url: str | None) -> str:
+    """Return the URL an article is stored under: its canonical URL when that is on its own site.
+
+    A copycat often declares the *original's* URL as canonical; that is evidence, not identity,
+    so a canonical on another origin is ignored here.
+    """
+    if canonical_url:
+        try:
+            if origin_of(canonical_url) == site_origin:
+                return canonicalise(canonical_url)
+        except ValueError:
+            pass
+    return canonicalise(item_url)
+
+
+def ensure_site(session: Session, origin: str) -> int:
+    """Return the id of the site at ``origin``, registering it as ``unknown`` if it is new."""
+    insert = _insert(session)
+    session.execute(
+        insert(Site)
+        .values(origin=origin, name=origin.split("://", 1)[-1], role="unknown", feeds=[], sitemaps=[])
+        .on_conflict_do_nothing(index_elements=["origin"])
+    )
+    site_id = session.scalar(select(Site.id).where(Site.origin == origin))
+    assert site_id is not None
+    return site_id
+
+
+def store_item(session: Session, item: ArticleItem) -> int:
+    """Write one fully processed item (article, buckets, pairs) and return the article id."""
+    article, fingerprint = item.article, item.fingerprint
+    if article is None or fingerprint is None:
+        raise ValueError("store stage got an item the earlier stages did not fill")
+    insert = _insert(session)
+    site_id = ensure_site(session, item.site)
+    values: dict[str, Any] = {
+        "site_id": site_id,
+        "url": article_key(item.url, item.site, article.canonical_url),
+        "fetched_url": canonicalise(item.url),
+        "canonical_url": article.canonical_url,
+        "title": article.title or item.title_hint,
+        "author": article.author,
+        "language": article.language,
+        "text": article.text,
+        "word_count": fingerprint.word_count,
+        "text_hash": fingerprint.text_hash,
+        "minhash": fingerprint.minhash,
+        "published_at": article.published_at,
+        "published_source": article.published_source,
+        "page_published_at": article.page_published_at,
+        "first_seen_at": article.first_seen_at,
+        "fetched_at": item.fetched_at,
+        "discovered_via": item.discovered_via,
+        "source_url_hint": item.source_url_hint,
+        "links": [asdict(link) for link in article.links],
+    }
+    # first_seen_at is when we first saw the page: a later fetch must not move it.
+    update = {k: v for k, v in values.items() if k not in ("url", "first_seen_at")}
+    statement = (
+        insert(Article)
+        .values(**values)
+        .on_conflict_do_update(index_elements=["url"], set_=update)
+        .returning(Article.id)
+    )
+    article_id: int = session.execute(statement).scalar_one()
+
+    session.execute(delete(LshBucket).where(LshBucket.article_id == article_id))
+    if fingerprint.buckets:
+        session.execute(
+            insert(LshBucket)
+            .values(
+                [
+                    {"bucket": bucket, "band": band, "article_id": article_id}
+                    for band, bucket in fingerprint.buckets
+                ]
+            )
+            .on_conflict_do_nothing()
+        )
+
+    # The match stage recomputed every pair this article takes part in; replace the old ones.
+    session.execute(
+        delete(Match).where(or_(Match.copy_id == article_id, Match.original_id == article_id))
+    )
+    for verdict in item.matches:
+        copy_id, original_id = (
+            (article_id, verdict.other_id) if verdict.new_is_copy else (verdict.other_id, article_id)
+        )
+        pair = {
+            "kind": verdict.kind,
+            "score": verdict.score,
+            "copy_coverage": verdict.copy_coverage,
+            "original_coverage": verdict.original_coverage,
+            "spin_rate": verdict.spin_rate,
+            "credited": verdict.credited,
+            "direction_rule": verdict.direction_rule,
+            "evidence": verdict.evidence,
+            "method": verdict.method,
+        }
+        session.execute(
+            insert(Match)
+            .values(copy_id=copy_id, original_id=original_id, **pair)
+            .on_conflict_do_update(index_elements=["copy_id", "original_id"], set_=pair)
+        )
+    return article_id
+
+
+class StorePipeline:
+    """Scrapy pipeline: write each item in its own short transaction."""
+
+    def __init__(self, sessions: sessionmaker[Session], stats: StatsCollector | None = None):
+        self.sessions = sessions
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        """Open the configured database (``COPYCAT_DATABASE_URL``)."""
+        from copycat.db import open_database
+
+        _, sessions = open_database(crawler.settings.get("COPYCAT_DATABASE_URL"))
+        return cls(sessions, crawler.stats)
+
+    def process_item(self, item: ArticleItem) -> ArticleItem:
+        """Store the item; count articles and pairs stored."""
+        with session_scope(self.sessions) as session:
+            store_item(session, item)
+        if self.stats is not None:
+            self.stats.inc_value("store/articles")
+            self.stats.inc_value("store/pairs", len(item.matches))
+        return item
