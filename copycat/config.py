@@ -9,5 +9,5 @@ DATABASE_URL_ENV = "COPYCAT_DATABASE_URL"
 
 
 def database_url(override: str | None = None) -> str:
-    """Return the SQLAlchemy URL to use: an explicit override, ``$COPYCAT_DATABASE_URL``, or SQLite."""
+    """Return the SQLAlchemy URL to use: an override, ``$COPYCAT_DATABASE_URL``, or SQLite."""
     return override or os.environ.get(DATABASE_URL_ENV) or DEFAULT_DATABASE_URL

@@ -45,7 +45,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def make_engine(url: str | None = None) -> Engine:
-    """Create an engine for ``url`` (default: the configured URL) with the right per-dialect setup."""
+    """Create an engine for ``url`` (default: the configured one) with per-dialect setup."""
     resolved = make_url(database_url(url))
     if resolved.get_backend_name() == "sqlite":
         if resolved.database and resolved.database != ":memory:":
@@ -72,7 +72,7 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
 
 
 def alembic_config(engine: Engine | None = None) -> Config:
-    """Return an Alembic config pointing at the project's migrations; env.py takes the URL from us."""
+    """Return an Alembic config for the project's migrations; env.py takes the URL from us."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     if engine is not None:
@@ -122,7 +122,7 @@ def ensure_schema(engine: Engine) -> None:
 
 
 def open_database(url: str | None = None) -> tuple[Engine, sessionmaker[Session]]:
-    """Create the engine, bring the schema to head if allowed, and return it with a session factory."""
+    """Create the engine, bring the schema to head if allowed; return it and sessions."""
     engine = make_engine(url)
     ensure_schema(engine)
     return engine, session_factory(engine)

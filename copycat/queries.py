@@ -231,7 +231,8 @@ def attribute_document(
     verdicts = match_document(
         session, document, [bucket for _, bucket in fingerprint.buckets], match_config
     )
-    originals, copies = [], []
+    originals: list[dict[str, Any]] = []
+    copies: list[dict[str, Any]] = []
     for verdict in sorted(verdicts, key=lambda v: -v.score):
         other = session.get(Article, verdict.other_id)
         assert other is not None

@@ -26,7 +26,7 @@ def _plain(value: Any) -> Any:
 
 
 def run_status(stats: dict[str, Any]) -> str:
-    """Sum up a finished run: ``finished``, ``partial`` (some requests failed for good) or ``failed``."""
+    """Sum up a finished run: ``finished``, ``partial`` (some requests failed) or ``failed``."""
     reason = stats.get("finish_reason", "finished")
     if reason != "finished":
         return "failed"

@@ -56,7 +56,7 @@ def tokenize(text: str) -> Tokens:
 
 
 def exact_hash(words: tuple[str, ...] | list[str]) -> bytes:
-    """Return a 16-byte hash of the normalised word sequence (equal for equal texts in any template)."""
+    """Return a 16-byte hash of the normalised word sequence (equal texts in any template agree)."""
     return hashlib.blake2b(" ".join(words).encode(), digest_size=16).digest()
 
 

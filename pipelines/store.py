@@ -57,7 +57,9 @@ def ensure_site(session: Session, origin: str) -> int:
     insert = _insert(session)
     session.execute(
         insert(Site)
-        .values(origin=origin, name=origin.split("://", 1)[-1], role="unknown", feeds=[], sitemaps=[])
+        .values(
+            origin=origin, name=origin.split("://", 1)[-1], role="unknown", feeds=[], sitemaps=[]
+        )
         .on_conflict_do_nothing(index_elements=["origin"])
     )
     site_id = session.scalar(select(Site.id).where(Site.origin == origin))
@@ -122,7 +124,9 @@ def store_item(session: Session, item: ArticleItem) -> int:
     )
     for verdict in item.matches:
         copy_id, original_id = (
-            (article_id, verdict.other_id) if verdict.new_is_copy else (verdict.other_id, article_id)
+            (article_id, verdict.other_id)
+            if verdict.new_is_copy
+            else (verdict.other_id, article_id)
         )
         pair = {
             "kind": verdict.kind,

@@ -132,9 +132,8 @@ class ArticlesSpider(scrapy.Spider):
         spider = cls(
             sites,
             seen,
-            max_pages=max_pages,
-            max_depth=settings.getint("CRAWL_MAX_LISTING_DEPTH"),
-            *args,
+            max_pages,
+            settings.getint("CRAWL_MAX_LISTING_DEPTH"),
             **kwargs,
         )
         spider._set_crawler(crawler)
@@ -244,10 +243,12 @@ class ArticlesSpider(scrapy.Spider):
         if not self._on_site(response.url, origin):
             # A redirect left the site: the page is not this site's to store.
             self._count("crawl/offsite_redirects")
-            logger.info("article %s redirected off-site to %s", response.request.url, response.url)
+            logger.info(
+                "article %s redirected off-site to %s", response.meta["article_key"], response.url
+            )
             return
         hints = self.hints.pop(response.meta["article_key"], Hints())
-        content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None
+        content_type = (response.headers.get("Content-Type") or b"").decode("latin-1") or None
         yield ArticleItem(
             url=response.url,
             site=origin,

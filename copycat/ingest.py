@@ -1,0 +1,157 @@
+"""Ingest documents without crawling: JSON lines through the very same pipeline stages.
+
+One JSON object a line: ``url`` (required), ``html`` or ``text`` (one required), optional
+``title``, ``published_at`` (ISO 8601) and ``site`` (an origin; default: the URL's origin).
+Bad lines are reported with their number and skipped; the rest goes in.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from types import SimpleNamespace
+from typing import Any, cast
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+from scrapy.settings import Settings
+from scrapy.statscollectors import MemoryStatsCollector, StatsCollector
+from sqlalchemy.orm import Session, sessionmaker
+
+from copycat.urls import canonicalise, origin_of
+from crawler.discovery import parse_date
+from crawler.items import ArticleItem
+from pipelines.extract import ExtractPipeline
+from pipelines.fingerprint import FingerprintConfig, FingerprintPipeline
+from pipelines.match import MatchConfig, MatchPipeline
+from pipelines.store import StorePipeline
+
+logger = logging.getLogger(__name__)
+
+
+class RecordError(ValueError):
+    """A JSONL record that cannot be ingested, with the reason."""
+
+
+def parse_record(line: str, now: datetime) -> ArticleItem:
+    """Validate one JSONL line and turn it into an item; raise RecordError saying what is wrong."""
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as error:
+        raise RecordError(f"not JSON: {error.msg}") from error
+    if not isinstance(record, dict):
+        raise RecordError("not a JSON object")
+    url = record.get("url")
+    if not isinstance(url, str) or not url:
+        raise RecordError("missing 'url'")
+    try:
+        url = canonicalise(url)
+        site = origin_of(record["site"]) if record.get("site") else origin_of(url)
+    except ValueError as error:
+        raise RecordError(f"bad url or site: {error}") from error
+    html, text = record.get("html"), record.get("text")
+    if not isinstance(html, str) and not isinstance(text, str):
+        raise RecordError("needs 'html' or 'text'")
+    published = record.get("published_at")
+    published_at = None
+    if published is not None:
+        published_at = parse_date(str(published))
+        if published_at is None:
+            raise RecordError(f"'published_at' is not an ISO 8601 date: {published!r}")
+    title = record.get("title")
+    return ArticleItem(
+        url=url,
+        site=site,
+        fetched_at=now,
+        html=html if isinstance(html, str) else None,
+        text=text if isinstance(text, str) and not isinstance(html, str) else None,
+        content_type="text/html" if isinstance(html, str) else None,
+        discovered_via="ingest",
+        title_hint=title if isinstance(title, str) else None,
+        input_published_at=published_at,
+    )
+
+
+def standalone_stats() -> StatsCollector:
+    """Return a stats collector for running the pipelines outside a crawl."""
+    return MemoryStatsCollector(cast(Crawler, SimpleNamespace(settings=Settings())))
+
+
+@dataclass
+class IngestResult:
+    """What an ingest run did."""
+
+    lines: int = 0
+    stored: int = 0
+    pairs: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)
+    bad_lines: list[tuple[int, str]] = field(default_factory=list)
+
+
+class PipelineChain:
+    """The crawl's pipeline stages, in order, run on items that did not come from a crawl."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        stats: StatsCollector,
+        min_chars: int = 500,
+        fingerprint: FingerprintConfig = FingerprintConfig(),
+        match: MatchConfig = MatchConfig(),
+    ) -> None:
+        self.stats = stats
+        self.stages: list[Any] = [
+            ExtractPipeline(min_chars=min_chars, stats=stats),
+            FingerprintPipeline(fingerprint, stats),
+            MatchPipeline(sessions, match, stats),
+            StorePipeline(sessions, stats),
+        ]
+
+    def process(self, item: ArticleItem) -> ArticleItem:
+        """Run every stage; DropItem propagates to the caller."""
+        for stage in self.stages:
+            item = stage.process_item(item)
+        return item
+
+
+def iter_lines(lines: Iterable[str]) -> Iterator[tuple[int, str]]:
+    """Yield (line number, line) for non-blank lines."""
+    for number, line in enumerate(lines, start=1):
+        if line.strip():
+            yield number, line
+
+
+def ingest_lines(
+    lines: Iterable[str],
+    chain: PipelineChain,
+    on_progress: Callable[[IngestResult], None] | None = None,
+) -> IngestResult:
+    """Ingest JSONL lines through ``chain``; bad lines are recorded and skipped."""
+    result = IngestResult()
+    for number, line in iter_lines(lines):
+        result.lines += 1
+        try:
+            item = parse_record(line, datetime.now(UTC))
+        except RecordError as error:
+            result.bad_lines.append((number, str(error)))
+            logger.warning("line %d skipped: %s", number, error)
+            continue
+        try:
+            item = chain.process(item)
+        except DropItem as drop:
+            logger.info("line %d dropped: %s", number, drop)
+            continue
+        result.stored += 1
+        result.pairs += len(item.matches)
+        if on_progress is not None:
+            on_progress(result)
+    prefix = "extract/dropped/"
+    result.dropped = {
+        key.removeprefix(prefix): value
+        for key, value in chain.stats.get_stats().items()
+        if key.startswith(prefix)
+    }
+    return result
