@@ -10,6 +10,7 @@ import argparse
 import csv
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -34,7 +35,6 @@ from copycat.queries import (
 )
 from copycat.sites import SiteError, dump_toml, list_sites, load_toml, make_record, save_site
 from copycat.urls import origin_of
-from crawler.discovery import parse_date
 from pipelines.extract import NotAnArticle, extract_page, extract_text_record
 from pipelines.match import DocumentView
 
@@ -59,10 +59,13 @@ def _print_json(data: Any, out: TextIO = sys.stdout) -> None:
 
 
 def _parse_since(value: str) -> datetime:
-    parsed = parse_date(value)
-    if parsed is None:
-        raise argparse.ArgumentTypeError(f"not a date: {value!r} (use ISO 8601, e.g. 2026-11-01)")
-    return parsed
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not a date: {value!r} (use ISO 8601, e.g. 2026-11-01)"
+        ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _origin(value: str) -> str:
@@ -466,6 +469,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (CommandError, SiteError) as error:
         print(f"copycat: error: {error}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader (head, less) went away: not an error of ours.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
+        return 0
     except KeyboardInterrupt:
         print("copycat: interrupted", file=sys.stderr)
         return 130

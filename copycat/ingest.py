@@ -137,7 +137,7 @@ def ingest_lines(
             item = parse_record(line, datetime.now(UTC))
         except RecordError as error:
             result.bad_lines.append((number, str(error)))
-            logger.warning("line %d skipped: %s", number, error)
+            logger.info("line %d skipped: %s", number, error)
             continue
         try:
             item = chain.process(item)

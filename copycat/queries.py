@@ -138,6 +138,7 @@ def site_reports(session: Session, top: int = 3) -> list[SiteReport]:
     copied_originals: dict[int, set[int]] = defaultdict(set)
     rows = session.execute(
         select(CopyArticle.site_id, CopyArticle.id, OriginalArticle.site_id, OriginalArticle.id)
+        .select_from(Match)
         .join(CopyArticle, Match.copy_id == CopyArticle.id)
         .join(OriginalArticle, Match.original_id == OriginalArticle.id)
     ).all()

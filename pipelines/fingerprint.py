@@ -169,7 +169,7 @@ class FingerprintConfig:
 
     shingle_size: int = 3
     num_perm: int = 128
-    threshold: float = 0.3
+    threshold: float = 0.2
 
     @property
     def bands_rows(self) -> tuple[int, int]:
@@ -219,7 +219,7 @@ class FingerprintPipeline:
         config = FingerprintConfig(
             shingle_size=settings.getint("FINGERPRINT_SHINGLE_SIZE", 3),
             num_perm=settings.getint("FINGERPRINT_NUM_PERM", 128),
-            threshold=settings.getfloat("FINGERPRINT_THRESHOLD", 0.3),
+            threshold=settings.getfloat("FINGERPRINT_THRESHOLD", 0.2),
         )
         return cls(config, crawler.stats)
 

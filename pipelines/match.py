@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Self
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from copycat.models import Article, LshBucket, Site
@@ -45,6 +45,8 @@ class MatchConfig:
     max_gap_words: int = 4
     """Longest run of swapped words bridged inside one passage (a spinner's substitutions)."""
     max_candidates: int = 50
+    min_shared_bands: int = 2
+    """LSH bands a stored article must share to be verified: one shared band is mostly chance."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,9 +258,12 @@ def decide_direction(a: DocumentView, b: DocumentView) -> tuple[bool, str, dict[
     return a.id is None or (b.id is not None and a.id > b.id), "first_stored", evidence
 
 
-def classify(copy_coverage: float, original_coverage: float, spin_rate: float) -> str:
+def classify(
+    copy_coverage: float, original_coverage: float, spin_rate: float, swaps: int = 0
+) -> str:
     """Name the kind of copy from how much of each text is aligned and how much was swapped."""
-    if spin_rate >= 0.05:
+    # Two swaps or more: one could be an editor's fix, a pattern of them is a spinner.
+    if swaps >= 2 and spin_rate >= 0.01:
         return "spun"
     if original_coverage < 0.8:
         return "partial"
@@ -304,7 +309,7 @@ def verify(
         other_id=stored.id,
         other_url=stored.url,
         new_is_copy=new_is_copy,
-        kind=classify(copy_cov, orig_cov, alignment.spin_rate),
+        kind=classify(copy_cov, orig_cov, alignment.spin_rate, len(alignment.substitutions)),
         score=round(copy_cov, 4),
         copy_coverage=round(copy_cov, 4),
         original_coverage=round(orig_cov, 4),
@@ -320,7 +325,11 @@ def verify(
 
 
 def find_candidates(
-    session: Session, buckets: Sequence[int], exclude_site_origin: str, limit: int
+    session: Session,
+    buckets: Sequence[int],
+    exclude_site_origin: str,
+    limit: int,
+    min_shared: int = 1,
 ) -> list[DocumentView]:
     """Return stored articles sharing an LSH bucket with ``buckets``, most shared bands first.
 
@@ -330,13 +339,12 @@ def find_candidates(
     """
     if not buckets:
         return []
-    from sqlalchemy import func
-
     shared = func.count(LshBucket.bucket).label("shared")
     top = (
         select(LshBucket.article_id, shared)
         .where(LshBucket.bucket.in_(list(buckets)))
         .group_by(LshBucket.article_id)
+        .having(shared >= min_shared)
         .order_by(shared.desc())
         .limit(limit * 2)
         .subquery()
@@ -379,7 +387,10 @@ def match_document(
     """Find, verify and orient every stored article that ``new`` copies or is copied by."""
     tokens = tokenize(new.text)
     verdicts = []
-    for candidate in find_candidates(session, buckets, new.site, config.max_candidates):
+    candidates = find_candidates(
+        session, buckets, new.site, config.max_candidates, config.min_shared_bands
+    )
+    for candidate in candidates:
         if candidate.url == new.url:
             continue
         verdict = verify(new, candidate, config, tokens)
@@ -432,6 +443,7 @@ class MatchPipeline:
             min_passage_words=settings.getint("MATCH_MIN_PASSAGE_WORDS", 12),
             max_gap_words=settings.getint("MATCH_MAX_GAP_WORDS", 4),
             max_candidates=settings.getint("MATCH_MAX_CANDIDATES", 50),
+            min_shared_bands=settings.getint("MATCH_MIN_SHARED_BANDS", 2),
         )
         return cls(sessions, config, crawler.stats)
 

@@ -1,0 +1,116 @@
+"""Ingest of a 1,000-line JSONL file, then the query commands, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, inspect, select
+
+from copycat import db
+from copycat.models import Article, Match
+from tests.conftest import run_cli
+from tests.corpus import build_corpus
+
+
+def test_ingest_1000_lines_then_matches_json(database_url: str, tmp_path: Path) -> None:
+    corpus = build_corpus(1000)
+    path = corpus.write(tmp_path / "archive.jsonl")
+    with path.open("a", encoding="utf-8") as out:
+        out.write("this is not json\n")
+        out.write('{"url": "https://x.example/a", "title": "no body"}\n')
+    if not database_url.startswith("sqlite"):
+        run_cli("db", "upgrade", database=database_url)
+
+    result = run_cli("ingest", str(path), database=database_url)
+    assert "1002 lines: 1000 articles stored" in result.stdout
+    assert f"{path}:1001: skipped: not JSON" in result.stderr
+    assert f"{path}:1002: skipped: needs 'html' or 'text'" in result.stderr
+
+    pairs = json.loads(run_cli("matches", "--json", database=database_url).stdout)
+    for pair in pairs:
+        assert {"copy_url", "original_url", "kind", "score"} <= pair.keys()
+    found = {pair["copy_url"]: pair["original_url"] for pair in pairs}
+    # Every copy is found, pointing at its own original; nothing else is paired.
+    assert found == corpus.expected
+    kinds = {pair["copy_url"]: pair["kind"] for pair in pairs}
+    assert sum(kinds[url] == kind for url, kind in corpus.kinds.items()) >= 0.9 * len(corpus.kinds)
+
+    # Ingesting the same file again changes nothing (writes are idempotent).
+    run_cli("ingest", str(path), database=database_url)
+    engine = db.make_engine(database_url)
+    with engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(Article)) == 1000
+        assert connection.scalar(select(func.count()).select_from(Match)) == len(pairs)
+    engine.dispose()
+
+
+def test_query_commands_on_a_small_archive(sqlite_url: str, tmp_path: Path) -> None:
+    corpus = build_corpus(40, seed=9)
+    run_cli("ingest", str(corpus.write(tmp_path / "small.jsonl")), database=sqlite_url)
+    copy_url, original_url = next(iter(corpus.expected.items()))
+
+    attribution = json.loads(run_cli("attribute", copy_url, "--json", database=sqlite_url).stdout)
+    assert attribution["in_database"] is True
+    assert [p["original_url"] for p in attribution["originals"]] == [original_url]
+    evidence = attribution["originals"][0]["evidence"]
+    assert evidence["passages"] and "direction" in evidence
+
+    rows = list(
+        csv.DictReader(io.StringIO(run_cli("matches", "--csv", database=sqlite_url).stdout))
+    )
+    assert {row["copy_url"] for row in rows} == set(corpus.expected)
+
+    site = original_url.split("/news/")[0]
+    only_site = json.loads(run_cli("matches", "--site", site, "--json", database=sqlite_url).stdout)
+    assert only_site and all(p["original_site"] == site for p in only_site)
+    future = run_cli("matches", "--since", "2100-01-01", "--json", database=sqlite_url)
+    assert json.loads(future.stdout) == []
+
+    report = json.loads(run_cli("report", "--json", database=sqlite_url).stdout)
+    by_site = {r["site"]: r for r in report}
+    copies = sum(r["copies"] for r in report)
+    assert copies == len(corpus.expected)
+    assert all(0 <= r["share_copied"] <= 1 for r in by_site.values())
+
+
+def test_attribute_a_text_file_not_in_the_database(sqlite_url: str, tmp_path: Path) -> None:
+    corpus = build_corpus(40, seed=9)
+    run_cli("ingest", str(corpus.write(tmp_path / "small.jsonl")), database=sqlite_url)
+    original = next(r for r in corpus.records if r["url"] in corpus.expected.values())
+    pasted = tmp_path / "pasted.txt"
+    pasted.write_text("Shared on a forum today.\n\n" + str(original["text"]), encoding="utf-8")
+    result = json.loads(
+        run_cli("attribute", "--text-file", str(pasted), "--json", database=sqlite_url).stdout
+    )
+    assert result["in_database"] is False
+    assert original["url"] in [p["original_url"] for p in result["originals"]]
+
+
+def test_bad_input_gives_one_line_and_non_zero_status(sqlite_url: str, tmp_path: Path) -> None:
+    missing = run_cli("ingest", str(tmp_path / "nope.jsonl"), database=sqlite_url, check=False)
+    assert missing.returncode != 0
+    assert missing.stderr.strip().count("\n") == 0 and "no such file" in missing.stderr
+    bad_site = run_cli("sites", "add", "ftp://x.example", database=sqlite_url, check=False)
+    assert bad_site.returncode != 0 and "copycat: error:" in bad_site.stderr
+
+
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_migrations_upgrade_and_downgrade(kind: str, request: pytest.FixtureRequest) -> None:
+    url = str(request.getfixturevalue("sqlite_url" if kind == "sqlite" else "postgres_url"))
+    engine = db.make_engine(url)
+    try:
+        db.upgrade(engine)
+        assert db.current_revision(engine) == db.head_revision()
+        tables = set(inspect(engine).get_table_names())
+        assert {"sites", "articles", "lsh_buckets", "matches", "crawl_runs"} <= tables
+        db.downgrade(engine, "base")
+        assert db.current_revision(engine) is None
+        assert not {"sites", "articles"} & set(inspect(engine).get_table_names())
+        db.upgrade(engine)
+        assert db.current_revision(engine) == db.head_revision()
+    finally:
+        engine.dispose()
