@@ -164,6 +164,18 @@ class Match(Base):
     original: Mapped[Article] = relationship(foreign_keys=[original_id])
 
 
+class DroppedPage(Base):
+    """A fetched page that was not an article (too short, not HTML…), so it is not fetched again."""
+
+    __tablename__ = "dropped_pages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    reason: Mapped[str] = mapped_column(String(32))
+    dropped_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class CrawlRun(Base):
     """One run of the crawler: when, which sites, and its counters."""
 

@@ -16,6 +16,9 @@ from twisted.internet import task
 
 from copycat.db import open_database, session_scope
 from copycat.models import CrawlRun
+from copycat.urls import canonicalise
+from crawler.items import ArticleItem
+from pipelines.store import record_dropped_page
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +77,29 @@ class CrawlRunRecorder:
                 run.finished_at = datetime.now(UTC)
                 run.status = run_status(stats)
                 run.stats = stats
+
+
+class DroppedPageRecorder:
+    """Remember pages the extract stage refused, so later runs do not fetch them again."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        """Open the configured database and listen for dropped items."""
+        _, sessions = open_database(crawler.settings.get("COPYCAT_DATABASE_URL"))
+        extension = cls(sessions)
+        crawler.signals.connect(extension.item_dropped, signal=signals.item_dropped)
+        return extension
+
+    def item_dropped(self, item: Any, response: Any, exception: BaseException, spider: Any) -> None:
+        """Record a page that is not an article (only extraction's refusals, with their reason)."""
+        reason = getattr(exception.__cause__, "reason", None)
+        if not isinstance(item, ArticleItem) or reason is None:
+            return
+        with session_scope(self.sessions) as session:
+            record_dropped_page(session, item.site, canonicalise(item.url), reason)
 
 
 class ProgressReporter:

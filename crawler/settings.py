@@ -54,6 +54,7 @@ ITEM_PIPELINES = {
 
 EXTENSIONS = {
     "crawler.extensions.CrawlRunRecorder": 500,
+    "crawler.extensions.DroppedPageRecorder": 505,
     "crawler.extensions.ProgressReporter": 510,
 }
 

@@ -324,6 +324,24 @@ def verify(
     )
 
 
+def redundant_pairs(pairs: dict[tuple[int, int], float]) -> set[tuple[int, int]]:
+    """Return the pairs between two copies of one original that say nothing more than it does.
+
+    ``pairs`` maps (copy, original) to score. When Y and X both copy R, Y and X match each
+    other too; (Y, X) is kept only if Y is closer to X than to R (Y copied the copy: it
+    carries X's changes), otherwise it would accuse Y of copying a fellow copy.
+    """
+    originals_of: dict[int, dict[int, float]] = {}
+    for (copy, original), score in pairs.items():
+        originals_of.setdefault(copy, {})[original] = score
+    redundant = set()
+    for (y, x), score in pairs.items():
+        shared_roots = set(originals_of.get(y, {})) & set(originals_of.get(x, {}))
+        if any(originals_of[y][root] >= score for root in shared_roots):
+            redundant.add((y, x))
+    return redundant
+
+
 def find_candidates(
     session: Session,
     buckets: Sequence[int],

@@ -15,8 +15,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from copycat.db import session_scope
-from copycat.models import Article, LshBucket, Match, Site
+from copycat.models import Article, DroppedPage, LshBucket, Match, Site, utcnow
 from copycat.urls import canonicalise, origin_of
+from pipelines.match import redundant_pairs
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -144,7 +145,45 @@ def store_item(session: Session, item: ArticleItem) -> int:
             .values(copy_id=copy_id, original_id=original_id, **pair)
             .on_conflict_do_update(index_elements=["copy_id", "original_id"], set_=pair)
         )
+    prune_sibling_pairs(session, article_id)
     return article_id
+
+
+def record_dropped_page(session: Session, site_origin: str, url: str, reason: str) -> None:
+    """Remember that ``url`` was fetched and is not an article (idempotent)."""
+    insert = _insert(session)
+    site_id = ensure_site(session, site_origin)
+    session.execute(
+        insert(DroppedPage)
+        .values(site_id=site_id, url=url, reason=reason, dropped_at=utcnow())
+        .on_conflict_do_update(index_elements=["url"], set_={"reason": reason})
+    )
+
+
+def prune_sibling_pairs(session: Session, article_id: int) -> int:
+    """Delete pairs between copies of a common original around ``article_id``; return how many."""
+    partners = {
+        other
+        for copy_id, original_id in session.execute(
+            select(Match.copy_id, Match.original_id).where(
+                or_(Match.copy_id == article_id, Match.original_id == article_id)
+            )
+        )
+        for other in (copy_id, original_id)
+    }
+    if not partners:
+        return 0
+    rows = session.execute(
+        select(Match.copy_id, Match.original_id, Match.score).where(
+            Match.copy_id.in_(partners), Match.original_id.in_(partners)
+        )
+    ).all()
+    redundant = redundant_pairs({(c, o): score for c, o, score in rows})
+    for copy_id, original_id in redundant:
+        session.execute(
+            delete(Match).where(Match.copy_id == copy_id, Match.original_id == original_id)
+        )
+    return len(redundant)
 
 
 class StorePipeline:

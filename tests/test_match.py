@@ -10,7 +10,15 @@ import pytest
 from copycat.demo.spinner import spin
 from copycat.demo.text import Article, NewsWriter
 from pipelines.fingerprint import tokenize
-from pipelines.match import DocumentView, MatchConfig, align, classify, decide_direction, verify
+from pipelines.match import (
+    DocumentView,
+    MatchConfig,
+    align,
+    classify,
+    decide_direction,
+    redundant_pairs,
+    verify,
+)
 
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 
@@ -161,3 +169,15 @@ def test_classify_kinds() -> None:
     assert classify(1.0, 1.0, 0.0) == "verbatim"
     assert classify(1.0, 0.4, 0.0) == "partial"
     assert classify(0.9, 0.9, 0.2, swaps=30) == "spun"
+
+
+def test_a_pair_between_two_copies_of_one_original_is_redundant() -> None:
+    # 1 is the original; 2 and 3 copy it; 2 and 3 also match each other.
+    siblings = {(2, 1): 0.95, (3, 1): 0.97, (3, 2): 0.93}
+    assert redundant_pairs(siblings) == {(3, 2)}
+
+
+def test_a_copy_of_a_copy_is_kept_when_it_is_closer_to_the_copy() -> None:
+    # 3 copied the spun copy 2 (score 0.99 with it), not the original 1 (0.7).
+    chain = {(2, 1): 0.8, (3, 1): 0.7, (3, 2): 0.99}
+    assert redundant_pairs(chain) == set()

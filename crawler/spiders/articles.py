@@ -20,12 +20,13 @@ from typing import Any, Self
 
 import scrapy
 from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
 from sqlalchemy import select
 from twisted.python.failure import Failure
 
 from copycat.db import open_database
-from copycat.models import Article, Site
+from copycat.models import Article, DroppedPage, Site
 from copycat.sites import SiteRecord, list_sites, make_record
 from copycat.urls import canonicalise, origin_of
 from crawler.discovery import (
@@ -265,6 +266,10 @@ class ArticlesSpider(scrapy.Spider):
     def on_error(self, failure: Failure) -> None:
         """Count and log a request that failed for good (after retries)."""
         request = getattr(failure, "request", None)
+        if failure.check(IgnoreRequest):
+            # Refused on purpose (robots.txt, a filter): already counted by its middleware.
+            logger.debug("not fetched: %s", request.url if request else "?")
+            return
         self._count(f"crawl/errors/{failure.type.__name__ if failure.type else 'unknown'}")
         logger.warning(
             "giving up on %s: %s", request.url if request else "?", failure.getErrorMessage()
@@ -318,7 +323,7 @@ class ArticlesSpider(scrapy.Spider):
             return None
         state = self.site_states[origin]
         if key in state.seen:
-            self._count("crawl/skipped_known")
+            self._count("crawl/skipped_known")  # stored, or known not to be an article
             return None
         if key in self.scheduled_articles:
             # Already asked for: keep what this discovery adds (if not fetched yet), no request.
@@ -339,7 +344,7 @@ class ArticlesSpider(scrapy.Spider):
 
 
 def load_seen_urls(session: Any, origins: list[str]) -> dict[str, set[str]]:
-    """Return, per site origin, the URLs whose articles are already stored (keys and fetch URLs)."""
+    """Return, per site origin, the URLs already fetched: stored articles and dropped pages."""
     seen: dict[str, set[str]] = {origin: set() for origin in origins}
     counts: Counter[str] = Counter()
     rows = session.execute(
@@ -350,6 +355,13 @@ def load_seen_urls(session: Any, origins: list[str]) -> dict[str, set[str]]:
     for origin, url, fetched_url in rows:
         seen[origin].update((url, fetched_url))
         counts[origin] += 1
+    dropped = session.execute(
+        select(Site.origin, DroppedPage.url)
+        .join(Site, Site.id == DroppedPage.site_id)
+        .where(Site.origin.in_(origins))
+    )
+    for origin, url in dropped:
+        seen[origin].add(url)
     for origin, count in counts.items():
         logger.info("%s: %d articles already stored, not fetched again", origin, count)
     return seen
