@@ -145,7 +145,9 @@ def store_item(session: Session, item: ArticleItem) -> int:
             .values(copy_id=copy_id, original_id=original_id, **pair)
             .on_conflict_do_update(index_elements=["copy_id", "original_id"], set_=pair)
         )
-    prune_sibling_pairs(session, article_id)
+    pruned = prune_sibling_pairs(session, article_id)
+    if pruned:
+        logger.debug("article %d: %d pairs between sibling copies removed", article_id, pruned)
     return article_id
 
 
