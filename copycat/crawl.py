@@ -92,8 +92,7 @@ def summary_lines(result: CrawlResult) -> list[str]:
         f"crawl {result.status}: {stats.get('response_received_count', 0)} pages fetched, "
         f"{stats.get('store/articles', 0)} articles stored, "
         f"{sum(dropped.values())} pages not articles{f' ({reasons})' if reasons else ''}, "
-        f"{stats.get('store/pairs', 0)} pairs found (before removing pairs between copies of "
-        "one original), "
+        f"{stats.get('store/pairs', 0)} pairs found, "
         f"{stats.get('crawl/skipped_known', 0)} known articles skipped"
     ]
     if errors:

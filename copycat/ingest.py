@@ -145,7 +145,7 @@ def ingest_lines(
             logger.info("line %d dropped: %s", number, drop)
             continue
         result.stored += 1
-        result.pairs += len(item.matches)
+        result.pairs = chain.stats.get_value("store/pairs", 0)
         if on_progress is not None:
             on_progress(result)
     prefix = "extract/dropped/"

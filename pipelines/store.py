@@ -68,8 +68,8 @@ def ensure_site(session: Session, origin: str) -> int:
     return site_id
 
 
-def store_item(session: Session, item: ArticleItem) -> int:
-    """Write one fully processed item (article, buckets, pairs) and return the article id."""
+def store_item(session: Session, item: ArticleItem) -> tuple[int, int]:
+    """Write one processed item (article, buckets, pairs); return its id and the pairs pruned."""
     article, fingerprint = item.article, item.fingerprint
     if article is None or fingerprint is None:
         raise ValueError("store stage got an item the earlier stages did not fill")
@@ -145,10 +145,7 @@ def store_item(session: Session, item: ArticleItem) -> int:
             .values(copy_id=copy_id, original_id=original_id, **pair)
             .on_conflict_do_update(index_elements=["copy_id", "original_id"], set_=pair)
         )
-    pruned = prune_sibling_pairs(session, article_id)
-    if pruned:
-        logger.debug("article %d: %d pairs between sibling copies removed", article_id, pruned)
-    return article_id
+    return article_id, prune_sibling_pairs(session, article_id)
 
 
 def record_dropped_page(session: Session, site_origin: str, url: str, reason: str) -> None:
@@ -206,8 +203,9 @@ class StorePipeline:
     def process_item(self, item: ArticleItem) -> ArticleItem:
         """Store the item; count articles and pairs stored."""
         with session_scope(self.sessions) as session:
-            store_item(session, item)
+            _, pruned = store_item(session, item)
         if self.stats is not None:
             self.stats.inc_value("store/articles")
-            self.stats.inc_value("store/pairs", len(item.matches))
+            # Net pairs: those between two copies of one original are taken back out.
+            self.stats.inc_value("store/pairs", len(item.matches) - pruned)
         return item
