@@ -11,6 +11,7 @@ import re
 from urllib.parse import SplitResult, unquote_plus, urljoin, urlsplit, urlunsplit
 
 __all__ = [
+    "SESSION_PARAMS",
     "TRACKING_PARAMS",
     "TRACKING_PARAM_PREFIXES",
     "canonicalise",
@@ -58,6 +59,21 @@ TRACKING_PARAMS: frozenset[str] = frozenset(
 
 TRACKING_PARAM_PREFIXES: tuple[str, ...] = ("utm_",)
 """Query parameter name prefixes that only track the visitor (``utm_source`` …)."""
+
+SESSION_PARAMS: frozenset[str] = frozenset(
+    {"phpsessid", "jsessionid", "aspsessionid", "sessionid", "session_id", "sessid", "sid"}
+)
+"""Query parameter names (compared case-insensitively) that carry a visitor's session.
+
+A site that puts a fresh session id into every link makes each page reachable under endless
+URLs (a crawler trap), so they are dropped. ``sid`` is ambiguous (some CMSes use it for a
+story id), so it is only dropped when its value looks like a session token."""
+
+# A session token: long, and nothing but letters, digits, "-" and "_" (story ids are short
+# numbers or carry "/" or ".").
+_SESSION_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,}$")
+# ";jsessionid=…" path parameters (Java servlet containers), in any case.
+_PATH_SESSION_RE = re.compile(r";(?:jsessionid|phpsessid|sessionid)=[^/;]*", re.IGNORECASE)
 
 # RFC 3986 "unreserved": escapes of these are pure noise, so they are decoded.
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
@@ -190,14 +206,22 @@ def _is_tracking_param(name: str) -> bool:
     return key in TRACKING_PARAMS or key.startswith(TRACKING_PARAM_PREFIXES)
 
 
+def _is_session_param(name: str, value: str) -> bool:
+    """Tell whether a (raw) query parameter carries a session id rather than content."""
+    key = unquote_plus(name).strip().lower()
+    if key not in SESSION_PARAMS:
+        return False
+    return key != "sid" or bool(_SESSION_TOKEN_RE.match(unquote_plus(value).strip()))
+
+
 def _clean_query(query: str) -> str:
-    """Drop tracking parameters and empty pieces, keeping the others in order."""
+    """Drop tracking and session parameters and empty pieces, keeping the others in order."""
     kept: list[str] = []
     for piece in query.split("&"):
         if not piece:
             continue
-        name = piece.split("=", 1)[0]
-        if _is_tracking_param(name):
+        name, _, value = piece.partition("=")
+        if _is_tracking_param(name) or _is_session_param(name, value):
             continue
         kept.append(piece)
     return "&".join(kept)
@@ -209,7 +233,9 @@ def canonicalise(url: str, base: str | None = None) -> str:
     ``url`` is first resolved against ``base`` (if given). Then: scheme and host are
     lowercased (host IDNA-encoded), the default port, userinfo and fragment are dropped,
     tracking parameters (``utm_*``, ``fbclid``, ``gclid`` … see :data:`TRACKING_PARAMS`)
-    are removed while the remaining parameters keep their order, dot segments are
+    and session ids (``PHPSESSID``, ``jsessionid`` … see :data:`SESSION_PARAMS`, also as
+    ``;jsessionid=`` path parameters) are removed while the remaining parameters keep their
+    order, dot segments are
     resolved, percent-encoding is normalised and an empty path becomes ``/``. A trailing
     slash is otherwise kept as written, since ``/a`` and ``/a/`` may be different pages.
 
@@ -227,7 +253,7 @@ def canonicalise(url: str, base: str | None = None) -> str:
     parts = _split_http(raw)
     scheme = parts.scheme.lower()
     netloc = _normalise_host(parts.hostname or "", raw) + _port_suffix(parts, scheme, raw)
-    path = _normalise_escapes(parts.path, _PATH_SAFE)
+    path = _PATH_SESSION_RE.sub("", _normalise_escapes(parts.path, _PATH_SAFE))
     # Decode first, then resolve: "%2E%2E" is ".." once unreserved escapes are decoded.
     path = _remove_dot_segments(path) if path else "/"
     query = _clean_query(_normalise_escapes(parts.query, _QUERY_SAFE))

@@ -260,3 +260,43 @@ def test_helpers_never_raise_unexpectedly(text: str) -> None:
     assert isinstance(same_origin(text, "https://news.example/"), bool)
     cleaned = strip_credentials(f"https://alice:s3cr!t@{text}")
     assert cleaned.count("s3cr!t") <= text.count("s3cr!t")
+
+
+# --------------------------------------------------------------------------- session ids
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://news.example/a?PHPSESSID=abc&id=7", "https://news.example/a?id=7"),
+        ("https://news.example/a;jsessionid=0A1B2C?x=1", "https://news.example/a?x=1"),
+        ("https://news.example/a;JSESSIONID=0A1B2C/b", "https://news.example/a/b"),
+        ("https://news.example/a?sessionid=q&session_id=r", "https://news.example/a"),
+        ("https://news.example/a?sid=3f2a9c0d1e4b5a6f7c8d", "https://news.example/a"),
+        # a short or structured sid is a story id, not a session: kept
+        ("https://news.example/article.pl?sid=06/05/17/1234", None),
+        ("https://news.example/story?sid=1234", None),
+        ("https://news.example/a/..;jsessionid=x/b", "https://news.example/b"),
+    ],
+)
+def test_canonicalise_drops_session_ids(url: str, expected: str | None) -> None:
+    assert canonicalise(url) == (expected or url)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(["sid", "PHPSESSID", "jsessionid", "SessionId"]),
+    st.text(st.sampled_from("abcdef0123456789"), min_size=16, max_size=40),
+    st.text(st.characters(exclude_characters="?#;"), max_size=20),
+)
+def test_session_ids_never_survive_canonicalise(name: str, token: str, path: str) -> None:
+    for url in (
+        f"https://news.example/{path}?{name}={token}",
+        f"https://news.example/{path};jsessionid={token}",
+    ):
+        try:
+            once = canonicalise(url)
+        except ValueError:
+            continue
+        assert token not in urlsplit(once).query
+        assert canonicalise(once) == once
