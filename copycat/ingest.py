@@ -112,7 +112,10 @@ class PipelineChain:
 
     def process(self, item: ArticleItem) -> ArticleItem:
         """Run every stage; DropItem propagates to the caller."""
-        for stage in self.stages:
+        extract, *later = self.stages
+        # The crawl awaits extraction from worker processes; here it runs in this process.
+        item = extract.extract_item(item)
+        for stage in later:
             item = stage.process_item(item)
         return item
 

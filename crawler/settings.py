@@ -59,6 +59,10 @@ EXTENSIONS = {
 }
 
 EXTRACT_MIN_CHARS = 500
+# Worker processes for HTML extraction, so trafilatura does not hold up the reactor thread;
+# 0 extracts in the crawl process. Pages waiting for a worker are bounded by Scrapy's
+# SCRAPER_SLOT_MAX_ACTIVE_SIZE (response bytes in the pipelines), not by a queue of ours.
+EXTRACT_WORKERS = os.cpu_count() or 1
 FINGERPRINT_SHINGLE_SIZE = 3
 FINGERPRINT_NUM_PERM = 128
 FINGERPRINT_THRESHOLD = 0.2

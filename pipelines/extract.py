@@ -12,21 +12,31 @@ language, JSON-LD, dates, links) is read from that tree, and the same tree is ha
 
 from __future__ import annotations
 
+import asyncio
 import codecs
 import json
+import logging
+import multiprocessing
+import os
 import re
 import unicodedata
 from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, Any, Self
+from time import perf_counter
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import trafilatura
 from lxml.html import HtmlElement
 from scrapy.exceptions import DropItem
+from scrapy.utils.asyncio import is_asyncio_available
 from trafilatura.settings import Document
+from twisted.internet.defer import Deferred
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -44,11 +54,14 @@ __all__ = [
     "PageDate",
     "PageExtraction",
     "choose_published",
+    "default_workers",
     "extract_page",
     "extract_text_record",
 ]
 
 DEFAULT_MIN_CHARS = 500
+_T = TypeVar("_T")
+logger = logging.getLogger(__name__)
 MAX_LINKS = 500
 """Cap on ``links``: a page with thousands of links is a hub, not an article, and the
 matcher only needs the few that credit a source."""
@@ -879,41 +892,176 @@ def _is_html_type(content_type: str | None) -> bool:
     return not media or "html" in media
 
 
-class ExtractPipeline:
-    """Scrapy item pipeline: fill ``item.article`` or drop pages that are not articles."""
+_WorkerResult = tuple["PageExtraction | tuple[str, str]", float]
+"""A worker's answer: the extraction or a (reason, detail) refusal, and seconds spent."""
 
-    def __init__(self, min_chars: int = DEFAULT_MIN_CHARS, stats: StatsCollector | None = None):
+
+def _extract_html_timed(html: str | bytes, url: str, min_chars: int) -> _WorkerResult:
+    """Run ``extract_page`` and time it; what a worker process runs for one page.
+
+    ``NotAnArticle`` comes back as its reason and detail rather than raised: an exception
+    with extra constructor arguments does not survive pickling intact.
+    """
+    started = perf_counter()
+    try:
+        outcome: PageExtraction | tuple[str, str] = extract_page(html, url, min_chars)
+    except NotAnArticle as exc:
+        outcome = (exc.reason, exc.detail)
+    return outcome, perf_counter() - started
+
+
+def _warm_up() -> None:
+    """Worker initializer: pay trafilatura's first-call setup before the first real page."""
+    with suppress(NotAnArticle):
+        extract_page("<html><body><p>warm up</p></body></html>", "http://warm.up/", 1)
+
+
+def default_workers() -> int:
+    """The default ``EXTRACT_WORKERS``: one worker process per CPU."""
+    return os.cpu_count() or 1
+
+
+class ExtractPipeline:
+    """Scrapy item pipeline: fill ``item.article`` or drop pages that are not articles.
+
+    With ``workers`` > 0 the HTML extraction (trafilatura, the costly part) runs in a pool of
+    worker processes, so the reactor thread keeps fetching and running the other stages
+    meanwhile; ``workers=0`` extracts in-process. ``extract_item`` is the synchronous,
+    in-process path that ``copycat ingest`` uses.
+
+    Memory stays bounded without a queue of our own: Scrapy counts a response's body against
+    ``SCRAPER_SLOT_MAX_ACTIVE_SIZE`` until its item leaves the pipelines, and stops handing
+    out requests while that is exceeded, so the pages waiting for a worker are capped.
+    """
+
+    def __init__(
+        self,
+        min_chars: int = DEFAULT_MIN_CHARS,
+        stats: StatsCollector | None = None,
+        workers: int = 0,
+    ) -> None:
         self.min_chars = min_chars
         self.stats = stats
+        self.workers = max(0, workers)
+        self.pool: ProcessPoolExecutor | None = None
+        self.in_flight = 0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        """Build from the ``EXTRACT_MIN_CHARS`` setting and the crawler's stats."""
+        """Build from ``EXTRACT_MIN_CHARS``, ``EXTRACT_WORKERS`` and the crawler's stats."""
+        settings = crawler.settings
         return cls(
-            min_chars=crawler.settings.getint("EXTRACT_MIN_CHARS", DEFAULT_MIN_CHARS),
+            min_chars=settings.getint("EXTRACT_MIN_CHARS", DEFAULT_MIN_CHARS),
             stats=crawler.stats,
+            workers=settings.getint("EXTRACT_WORKERS", default_workers()),
         )
 
-    def _extract(self, item: ArticleItem) -> PageExtraction:
-        """Run the right extractor for what the item carries."""
-        if item.text is not None:
-            return extract_text_record(
-                item.text, item.url, item.title_hint, min_chars=self.min_chars
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def open_spider(self) -> None:
+        """Start the worker processes (none with ``workers=0``)."""
+        if self.workers and self.pool is None:
+            # spawn, not fork: forking a process that runs a reactor and its threads can copy
+            # locks in a held state; fresh interpreters import only what extraction needs.
+            self.pool = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_warm_up,
             )
+
+    def _restart_pool(self) -> None:
+        """Replace a broken pool (once, however many items saw it break)."""
+        if self.pool is not None and getattr(self.pool, "_broken", False):
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool = None
+            logger.error("an extraction worker died: starting a new pool")
+            self.open_spider()
+
+    def close_spider(self) -> None:
+        """Stop the worker processes."""
+        self.close()
+
+    def close(self) -> None:
+        """Shut the pool down (waiting for running extractions); safe to call twice."""
+        pool, self.pool = self.pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    # -- processing ----------------------------------------------------------------------
+
+    def _html_of(self, item: ArticleItem) -> str | bytes:
+        """The item's HTML, or raise ``NotAnArticle`` when it carries none to extract."""
         if not _is_html_type(item.content_type):
             raise NotAnArticle("not_html", item.content_type or "")
         if item.html is None:
             raise NotAnArticle("no_html")
-        return extract_page(item.html, item.url, self.min_chars)
+        return item.html
 
-    def process_item(self, item: ArticleItem) -> ArticleItem:
-        """Extract the article of ``item`` into ``item.article``; raise DropItem otherwise."""
+    def _extract(self, item: ArticleItem) -> PageExtraction:
+        """Run the right extractor for what the item carries, in this process."""
+        if item.text is not None:
+            return extract_text_record(
+                item.text, item.url, item.title_hint, min_chars=self.min_chars
+            )
+        html = self._html_of(item)
+        started = perf_counter()
+        try:
+            return extract_page(html, item.url, self.min_chars)
+        finally:
+            self._add_seconds("extract/seconds", perf_counter() - started)
+
+    def extract_item(self, item: ArticleItem) -> ArticleItem:
+        """Extract in this process (the synchronous path); raise DropItem for non-articles."""
         try:
             page = self._extract(item)
         except NotAnArticle as exc:
-            if self.stats is not None:
-                self.stats.inc_value(f"extract/dropped/{exc.reason}")
-            raise DropItem(f"not an article ({exc.reason}): {item.url}") from exc
+            raise self._drop(item, exc) from exc
+        return self._finish(item, page)
+
+    async def process_item(self, item: ArticleItem) -> ArticleItem:
+        """Extract ``item``'s article, in a worker process when there is a pool."""
+        if self.pool is None or item.text is not None:
+            # text records are cheap to normalise: not worth a round trip to a worker
+            return self.extract_item(item)
+        try:
+            html = self._html_of(item)
+        except NotAnArticle as exc:
+            raise self._drop(item, exc) from exc
+        future = self.pool.submit(_extract_html_timed, html, item.url, self.min_chars)
+        self.in_flight += 1
+        if self.stats is not None:
+            self.stats.max_value("extract/max_in_flight", self.in_flight)
+        try:
+            outcome, seconds = await _wait_for(future)
+        except BrokenProcessPool as exc:
+            # A worker died (out of memory, a crash in a C extension on a hostile page): the
+            # pool is unusable, so start a fresh one and drop the pages that were in it.
+            self._restart_pool()
+            raise self._drop(item, NotAnArticle("worker_crashed", str(exc))) from exc
+        finally:
+            self.in_flight -= 1
+        self._add_seconds("extract/seconds", seconds)
+        if isinstance(outcome, tuple):
+            refusal = NotAnArticle(*outcome)
+            # the reason travels as the cause: DroppedPageRecorder reads it from there
+            raise self._drop(item, refusal) from refusal
+        return self._finish(item, outcome)
+
+    def _count(self, key: str) -> None:
+        if self.stats is not None:
+            self.stats.inc_value(key)
+
+    def _add_seconds(self, key: str, seconds: float) -> None:
+        if self.stats is not None:
+            self.stats.set_value(key, self.stats.get_value(key, 0.0) + seconds)
+
+    def _drop(self, item: ArticleItem, exc: NotAnArticle) -> DropItem:
+        """Count a page that is not an article and return the DropItem to raise."""
+        self._count(f"extract/dropped/{exc.reason}")
+        return DropItem(f"not an article ({exc.reason}): {item.url}")
+
+    def _finish(self, item: ArticleItem, page: PageExtraction) -> ArticleItem:
+        """Choose the publication date and put the article on the item."""
         published_at, published_source = choose_published(
             (page.page_published_at, page.page_published_source),
             feed=item.feed_published_at,
@@ -929,6 +1077,25 @@ class ExtractPipeline:
             published_at=published_at,
             published_source=published_source,
         )
-        if self.stats is not None:
-            self.stats.inc_value("extract/articles")
+        self._count("extract/articles")
         return item
+
+
+async def _wait_for(future: Future[_T]) -> _T:
+    """Await a ``concurrent.futures`` future from a Scrapy coroutine, on either reactor."""
+    if is_asyncio_available():
+        return await asyncio.wrap_future(future)
+    from twisted.internet import reactor
+
+    deferred: Deferred[_T] = Deferred()
+
+    def settle(done: Future[_T]) -> None:
+        # runs in the pool's management thread: hand the result over to the reactor thread
+        error = done.exception()
+        if error is not None:
+            reactor.callFromThread(deferred.errback, error)
+        else:
+            reactor.callFromThread(deferred.callback, done.result())
+
+    future.add_done_callback(settle)
+    return await deferred

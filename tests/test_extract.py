@@ -566,7 +566,7 @@ def test_pipeline_fills_article(pipeline):
     item = make_item(
         html=COPY_PAGE, content_type="text/html; charset=utf-8", sitemap_published_at=SITEMAP_DATE
     )
-    assert pipeline.process_item(item) is item
+    assert pipeline.extract_item(item) is item
     article = item.article
     assert isinstance(article, ExtractedArticle)
     assert article.text.split("\n") == PARAGRAPHS
@@ -578,7 +578,7 @@ def test_pipeline_fills_article(pipeline):
 
 
 def test_pipeline_uses_page_date_without_feed_or_sitemap(pipeline):
-    item = pipeline.process_item(make_item(html=PUBLISHER_PAGE, url=ORIGINAL_URL))
+    item = pipeline.extract_item(make_item(html=PUBLISHER_PAGE, url=ORIGINAL_URL))
     assert item.article.published_source == "json-ld"
     assert item.article.published_at == datetime(2024, 3, 14, 3, 15, tzinfo=UTC)
 
@@ -591,7 +591,7 @@ def test_pipeline_text_record(pipeline):
         feed_published_at=FEED_DATE,
         discovered_via="ingest",
     )
-    article = pipeline.process_item(item).article
+    article = pipeline.extract_item(item).article
     assert article.title == "Bridge approved"
     assert (article.published_at, article.published_source) == (GIVEN_DATE, "input")
 
@@ -607,11 +607,11 @@ def test_pipeline_text_record(pipeline):
 )
 def test_pipeline_drops_with_reason_and_counts(pipeline, fields, reason):
     with pytest.raises(DropItem, match=rf"not an article \({reason}\): {COPY_URL}"):
-        pipeline.process_item(make_item(**fields))
+        pipeline.extract_item(make_item(**fields))
     assert pipeline.stats.get_value(f"extract/dropped/{reason}") == 1
     assert pipeline.stats.get_value("extract/articles") is None
 
 
 def test_pipeline_without_stats():
     with pytest.raises(DropItem):
-        ExtractPipeline().process_item(make_item(html=SHORT_PAGE))
+        ExtractPipeline().extract_item(make_item(html=SHORT_PAGE))

@@ -1,0 +1,101 @@
+"""Extraction in worker processes gives exactly what in-process extraction gives."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
+from scrapy.exceptions import DropItem
+from scrapy.utils.test import get_crawler
+
+from copycat.urls import origin_of
+from crawler.items import ArticleItem
+from pipelines.extract import ExtractPipeline
+from tests.corpus import build_corpus
+
+FETCHED = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+SHORT_PAGE = "<html><head><title>Hi</title></head><body><p>Too short.</p></body></html>"
+
+
+def _items() -> list[ArticleItem]:
+    """HTML and text records from the generated corpus, plus pages that are not articles."""
+    items = []
+    for record in build_corpus(24).records:
+        html = record.get("html")
+        text = record.get("text")
+        items.append(
+            ArticleItem(
+                url=str(record["url"]),
+                site=origin_of(str(record["url"])),
+                fetched_at=FETCHED,
+                html=html if isinstance(html, str) else None,
+                text=text if isinstance(text, str) and not isinstance(html, str) else None,
+                content_type="text/html; charset=utf-8" if isinstance(html, str) else None,
+                title_hint=str(record.get("title") or "") or None,
+            )
+        )
+    base = items[0]
+    items.append(replace(base, url=base.url + "short/", html=SHORT_PAGE, text=None))
+    items.append(replace(base, url=base.url + "pdf/", content_type="application/pdf", text=None))
+    items.append(replace(base, url=base.url + "binary/", html="\x00\x01\x02" * 400, text=None))
+    return items
+
+
+async def _run_all(pipeline: ExtractPipeline, items: list[ArticleItem]) -> list[object]:
+    """Run every item through ``process_item`` concurrently; DropItem messages in place."""
+
+    async def one(item: ArticleItem) -> object:
+        try:
+            return await pipeline.process_item(item)
+        except DropItem as drop:
+            # DroppedPageRecorder reads the reason from the cause
+            return f"{drop} / {getattr(drop.__cause__, 'reason', None)}"
+
+    return list(await asyncio.gather(*(one(item) for item in items)))
+
+
+def _outcomes(results: list[object]) -> list[object]:
+    return [r.article if isinstance(r, ArticleItem) else r for r in results]
+
+
+def _stats_without_timing(pipeline: ExtractPipeline) -> dict[str, object]:
+    assert pipeline.stats is not None
+    return {
+        k: v
+        for k, v in pipeline.stats.get_stats().items()
+        if k not in ("extract/seconds", "extract/max_in_flight")
+    }
+
+
+def test_worker_processes_give_the_same_items_as_in_process() -> None:
+    in_process = ExtractPipeline.from_crawler(get_crawler(settings_dict={"EXTRACT_WORKERS": 0}))
+    pooled = ExtractPipeline.from_crawler(get_crawler(settings_dict={"EXTRACT_WORKERS": 2}))
+    assert (in_process.workers, pooled.workers) == (0, 2)
+    pooled.open_spider()
+    try:
+        assert pooled.pool is not None
+        expected = asyncio.run(_run_all(in_process, _items()))
+        got = asyncio.run(_run_all(pooled, _items()))
+    finally:
+        pooled.close_spider()
+    assert pooled.pool is None
+    assert _outcomes(got) == _outcomes(expected)
+    drops = sorted(r.rsplit(" / ", 1)[1] for r in got if isinstance(r, str))
+    assert drops == ["binary", "not_html", "too_short"]
+    assert _stats_without_timing(pooled) == _stats_without_timing(in_process)
+    assert pooled.stats is not None and pooled.stats.get_value("extract/seconds") > 0
+    # the synchronous path (copycat ingest) agrees too
+    sync = [in_process.extract_item(item) for item in _items()[:5]]
+    assert [s.article for s in sync] == _outcomes(expected)[:5]
+
+
+def test_extract_workers_defaults_to_the_cpu_count(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("pipelines.extract.os.cpu_count", lambda: 3)
+    assert ExtractPipeline.from_crawler(get_crawler()).workers == 3
+    from crawler import settings
+
+    assert settings.EXTRACT_WORKERS >= 1
+    json.dumps(settings.EXTRACT_WORKERS)  # a plain value, overridable with -s
