@@ -314,7 +314,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
-    """List crawl runs, newest first."""
+    """List crawl runs, newest first, with their per-site counts."""
+    from crawler.extensions import per_site_counts
+
     with _open(args)() as session:
         runs = session.scalars(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(args.limit))
         records = [
@@ -327,6 +329,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
                 "pages_fetched": run.stats.get("response_received_count", 0),
                 "articles_stored": run.stats.get("store/articles", 0),
                 "pairs_found": run.stats.get("store/pairs", 0),
+                "per_site": per_site_counts(run.stats),
                 "stats": run.stats,
             }
             for run in runs
@@ -336,11 +339,31 @@ def cmd_runs(args: argparse.Namespace) -> int:
         return 0
     for r in records:
         print(
-            f"#{r['id']:<4} {r['started_at'][:19]}  {r['status']:9} pages {r['pages_fetched']:5}  "
-            f"articles {r['articles_stored']:5}  pairs {r['pairs_found']:4}  "
-            f"sites {len(r['sites'])}"
+            f"#{r['id']:<4} {r['started_at'][:19]}  {r['status']:11} "
+            f"pages {r['pages_fetched']:5}  articles {r['articles_stored']:5}  "
+            f"pairs {r['pairs_found']:4}  sites {len(r['sites'])}"
         )
+        for origin, c in r["per_site"].items():
+            extras = [
+                f"{name} {sum(c[name].values())} ({_reasons(c[name])})"
+                for name in ("dropped", "errors")
+                if c[name]
+            ]
+            extras += [
+                f"{name.replace('_', ' ')} {c[name]}"
+                for name in ("not_modified", "refetch_updated", "sites_locked")
+                if c.get(name)
+            ]
+            print(
+                f"      {origin:40} pages {c['pages_fetched']:5}  new {c['articles_new']:4}  "
+                f"updated {c['articles_updated']:3}  pairs {c['pairs_found']:4}"
+                + ("  " + ", ".join(extras) if extras else "")
+            )
     return 0
+
+
+def _reasons(counts: dict[str, int]) -> str:
+    return ", ".join(f"{reason} {n}" for reason, n in sorted(counts.items()))
 
 
 # -- demo, db ----------------------------------------------------------------------------------

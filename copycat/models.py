@@ -187,6 +187,51 @@ class CrawlRun(Base):
     status: Mapped[str] = mapped_column(String(16), default="running")
     sites: Mapped[list[Any]] = mapped_column(default=list)
     stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Who runs it (host:pid:token) and when it last said so: a "running" run whose owner died
+    # (kill -9, power cut) is marked "interrupted" by the next run.
+    owner: Mapped[str | None] = mapped_column(String(255))
+    heartbeat_at: Mapped[datetime | None]
 
 
 Index("ix_articles_published_at", Article.published_at)
+
+
+class ArticleVersion(Base):
+    """An earlier text of an article, kept when a re-fetch found the page changed."""
+
+    __tablename__ = "article_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    word_count: Mapped[int] = mapped_column(Integer)
+    text_hash: Mapped[bytes] = mapped_column(LargeBinary(16))
+    fetched_at: Mapped[datetime]
+    replaced_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class HttpValidator(Base):
+    """The ETag / Last-Modified a listing URL (feed, sitemap, home page) last answered with."""
+
+    __tablename__ = "http_validators"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    etag: Mapped[str | None] = mapped_column(String(512))
+    last_modified: Mapped[str | None] = mapped_column(String(64))
+    checked_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SiteLock(Base):
+    """Which crawler process is crawling a site now; a lock whose owner stopped beating expires."""
+
+    __tablename__ = "site_locks"
+
+    origin: Mapped[str] = mapped_column(String(255), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(255))
+    acquired_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]

@@ -16,9 +16,11 @@ __all__ = [
     "TRACKING_PARAM_PREFIXES",
     "canonicalise",
     "is_http_url",
+    "on_site",
     "origin_of",
     "same_origin",
     "strip_credentials",
+    "url_key",
 ]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -258,6 +260,35 @@ def canonicalise(url: str, base: str | None = None) -> str:
     path = _remove_dot_segments(path) if path else "/"
     query = _clean_query(_normalise_escapes(parts.query, _QUERY_SAFE))
     return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def url_key(url: str) -> str:
+    """Return the identity of a page regardless of scheme: its canonical form without it.
+
+    ``http://news.example/a`` and ``https://news.example/a`` are one page served twice, so
+    "seen" and de-duplication compare keys, ``//news.example/a``.
+
+    Raises:
+        ValueError: as :func:`canonicalise`.
+    """
+    return canonicalise(url).split(":", 1)[1]
+
+
+def on_site(url: str, origin: str) -> str | None:
+    """Return ``url`` canonicalised onto the site at ``origin``, or None if it is elsewhere.
+
+    A URL on the same host and port as the origin but with the other scheme (``http`` for an
+    ``https`` site or the reverse) is the same page: it is rewritten to the site's scheme, so
+    a site has one spelling of each of its pages.
+    """
+    try:
+        key = url_key(url)
+        site = url_key(origin)
+    except ValueError:
+        return None
+    if key != site and not key.startswith(site.rstrip("/") + "/"):
+        return None
+    return origin.split(":", 1)[0] + ":" + key
 
 
 def same_origin(a: str, b: str) -> bool:

@@ -45,6 +45,24 @@ FEED_EXPORT_ENCODING = "utf-8"
 CRAWL_MAX_PAGES_PER_SITE = 1000
 CRAWL_MAX_LISTING_DEPTH = 5
 
+# One download slot per site; robots.txt Crawl-delay (capped) and Retry-After on 429/503 (up to
+# CRAWL_RETRY_AFTER_MAX seconds; longer waits fail the request instead) hold a site back;
+# conditional requests for listings.
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.politeness.SiteSlotMiddleware": 50,
+    "crawler.politeness.RetryAfterMiddleware": 555,
+    "crawler.conditional.ConditionalRequestMiddleware": 560,
+    "crawler.politeness.CrawlDelayMiddleware": 580,
+}
+CRAWL_MAX_CRAWL_DELAY = 60.0
+CRAWL_RETRY_AFTER_MAX = 300.0
+
+# A site is locked in the database while a run crawls it; a run that stops renewing its locks
+# (killed) loses them after CRAWL_LOCK_TTL seconds, or at once if its process is gone.
+CRAWL_SITE_LOCKS = True
+CRAWL_LOCK_TTL = 300.0
+CRAWL_LOCK_HEARTBEAT = 30.0
+
 ITEM_PIPELINES = {
     "pipelines.extract.ExtractPipeline": 100,
     "pipelines.fingerprint.FingerprintPipeline": 200,
@@ -54,6 +72,7 @@ ITEM_PIPELINES = {
 
 EXTENSIONS = {
     "crawler.extensions.CrawlRunRecorder": 500,
+    "crawler.extensions.SiteCounters": 502,
     "crawler.extensions.DroppedPageRecorder": 505,
     "crawler.extensions.ProgressReporter": 510,
 }

@@ -15,8 +15,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from copycat.db import session_scope
-from copycat.models import Article, DroppedPage, LshBucket, Match, Site, utcnow
-from copycat.urls import canonicalise, origin_of
+from copycat.models import Article, ArticleVersion, DroppedPage, LshBucket, Match, Site, utcnow
+from copycat.urls import canonicalise, on_site
 from pipelines.match import redundant_pairs
 
 if TYPE_CHECKING:
@@ -45,12 +45,11 @@ def article_key(item_url: str, site_origin: str, canonical_url: str | None) -> s
     so a canonical on another origin is ignored here.
     """
     if canonical_url:
-        try:
-            if origin_of(canonical_url) == site_origin:
-                return canonicalise(canonical_url)
-        except ValueError:
-            pass
-    return canonicalise(item_url)
+        # The same page under the site's other scheme (http/https) counts as the same site.
+        same_site = on_site(canonical_url, site_origin)
+        if same_site is not None:
+            return same_site
+    return on_site(item_url, site_origin) or canonicalise(item_url)
 
 
 def ensure_site(session: Session, origin: str) -> int:
@@ -96,6 +95,9 @@ def store_item(session: Session, item: ArticleItem) -> tuple[int, int]:
         "source_url_hint": item.source_url_hint,
         "links": [asdict(link) for link in article.links],
     }
+    # A re-fetch of a changed page keeps the earlier text (article_versions); the item says
+    # which it was, for the run's per-site counts.
+    item.extra["stored"] = archive_previous_version(session, values)
     # first_seen_at is when we first saw the page: a later fetch must not move it.
     update = {k: v for k, v in values.items() if k not in ("url", "first_seen_at")}
     statement = (
@@ -146,6 +148,37 @@ def store_item(session: Session, item: ArticleItem) -> tuple[int, int]:
             .on_conflict_do_update(index_elements=["copy_id", "original_id"], set_=pair)
         )
     return article_id, prune_sibling_pairs(session, article_id)
+
+
+def archive_previous_version(session: Session, values: dict[str, Any]) -> str:
+    """Keep the stored text of the article about to be overwritten if the new one differs.
+
+    Returns ``new`` (nothing stored under that URL yet), ``unchanged`` (same text hash) or
+    ``updated`` (the previous text is now a row of ``article_versions``).
+    """
+    previous = session.execute(
+        select(
+            Article.id, Article.title, Article.text, Article.word_count, Article.text_hash,
+            Article.fetched_at,
+        ).where(Article.url == values["url"])
+    ).first()  # fmt: skip
+    if previous is None:
+        return "new"
+    if previous.text_hash == values["text_hash"]:
+        return "unchanged"
+    session.add(
+        ArticleVersion(
+            article_id=previous.id,
+            title=previous.title,
+            text=previous.text,
+            word_count=previous.word_count,
+            text_hash=previous.text_hash,
+            fetched_at=previous.fetched_at,
+            replaced_at=utcnow(),
+        )
+    )
+    session.flush()
+    return "updated"
 
 
 def record_dropped_page(session: Session, site_origin: str, url: str, reason: str) -> None:

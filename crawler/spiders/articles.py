@@ -3,7 +3,11 @@
 Per site it reads robots.txt ``Sitemap:`` lines, sitemaps and sitemap indexes (Google News
 ones included), RSS/Atom feeds (configured or advertised on the home page), and follows links
 from the home page through pagination. It stays on registered origins and skips article URLs
-that the database already holds, so a second run fetches no article page again.
+that the database already holds, so a second run fetches no article page again, except one whose
+sitemap ``lastmod`` or feed ``updated`` is newer than our copy (its new version is stored, the
+old text kept in ``article_versions``). Listings are fetched every run, with conditional
+requests (``crawler.conditional``). Each site is locked in the database while it is crawled
+(``copycat.locks``): a site another run is crawling is skipped.
 
     scrapy crawl articles                      # every registered site
     scrapy crawl articles -a site=news.example -a max_pages=200
@@ -23,12 +27,15 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
 from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+from twisted.internet import task
 from twisted.python.failure import Failure
 
 from copycat.db import open_database
+from copycat.locks import SiteLocks, new_owner
 from copycat.models import Article, DroppedPage, Site
 from copycat.sites import SiteRecord, list_sites, make_record
-from copycat.urls import canonicalise, origin_of
+from copycat.urls import on_site, origin_of, url_key
 from crawler.discovery import (
     DiscoveryError,
     feed_links_from_html,
@@ -54,6 +61,8 @@ class Hints:
     feed_published_at: datetime | None = None
     sitemap_published_at: datetime | None = None
     source_url: str | None = None
+    modified_at: datetime | None = None
+    """When the sitemap (``lastmod``) or feed (``updated``) says the page last changed."""
 
     def merge(self, other: Hints) -> None:
         """Keep the first value found for each field; a feed or sitemap beats a plain link."""
@@ -63,6 +72,7 @@ class Hints:
         self.feed_published_at = self.feed_published_at or other.feed_published_at
         self.sitemap_published_at = self.sitemap_published_at or other.sitemap_published_at
         self.source_url = self.source_url or other.source_url
+        self.modified_at = self.modified_at or other.modified_at
 
 
 @dataclass
@@ -70,7 +80,8 @@ class SiteState:
     """Per-site bookkeeping for one run: its record, known URLs, and the page budget."""
 
     record: SiteRecord
-    seen: set[str] = field(default_factory=set)
+    seen: dict[str, datetime | None] = field(default_factory=dict)
+    """:func:`url_key` of every page already fetched → when (None: dropped, not an article)."""
     scheduled: int = 0
 
 
@@ -100,24 +111,31 @@ class ArticlesSpider(scrapy.Spider):
     def __init__(
         self,
         sites: list[SiteRecord],
-        seen: dict[str, set[str]],
+        seen: dict[str, dict[str, datetime | None]],
         max_pages: int = 1000,
         max_depth: int = 5,
+        locks: SiteLocks | None = None,
+        lock_heartbeat: float = 30.0,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.site_states = {
-            record.origin: SiteState(record, seen.get(record.origin, set())) for record in sites
+            record.origin: SiteState(record, seen.get(record.origin, {})) for record in sites
         }
         self.max_pages = max_pages
         self.max_depth = max_depth
+        self.locks = locks
+        self.lock_heartbeat = lock_heartbeat
+        self.skipped_sites: list[str] = []
         self.hints: dict[str, Hints] = {}
         self.scheduled_articles: set[str] = set()
+        self._heartbeat: task.LoopingCall | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         """Load the sites to crawl and the URLs already stored from the database."""
         settings = crawler.settings
+        sessions: sessionmaker[Session]
         _, sessions = open_database(settings.get("COPYCAT_DATABASE_URL"))
         site_arg: str | None = kwargs.pop("site", None)
         max_pages = int(kwargs.pop("max_pages", settings.getint("CRAWL_MAX_PAGES_PER_SITE")))
@@ -130,24 +148,68 @@ class ArticlesSpider(scrapy.Spider):
             seen = load_seen_urls(session, [s.origin for s in sites])
         if not sites:
             logger.warning("no sites to crawl: register some with `copycat sites add URL`")
+        locks = None
+        if settings.getbool("CRAWL_SITE_LOCKS"):
+            locks = SiteLocks(sessions, new_owner(), settings.getfloat("CRAWL_LOCK_TTL"))
         spider = cls(
             sites,
             seen,
             max_pages,
             settings.getint("CRAWL_MAX_LISTING_DEPTH"),
+            locks,
+            settings.getfloat("CRAWL_LOCK_HEARTBEAT"),
             **kwargs,
         )
         spider._set_crawler(crawler)
         return spider
 
+    def _lock_sites(self) -> None:
+        """Take each site's lock; drop the sites another live run is crawling right now."""
+        if self.locks is None:
+            return
+        taken = set(self.locks.acquire(list(self.site_states)))
+        for origin in list(self.site_states):
+            if origin not in taken:
+                logger.warning(
+                    "%s: skipped, another run is crawling it (lock held by %s)",
+                    origin,
+                    self.locks.holder(origin),
+                )
+                self._count("crawl/sites_locked", site=origin)
+                self.skipped_sites.append(origin)
+                del self.site_states[origin]
+        if self.locks.held:
+            self._heartbeat = task.LoopingCall(self._renew_locks)
+            self._heartbeat.start(self.lock_heartbeat, now=False)
+
+    def _renew_locks(self) -> None:
+        if self.locks is None:
+            return
+        try:
+            self.locks.renew()
+        except Exception:  # a database hiccup must not stop the crawl; the next beat retries
+            logger.exception("could not renew the site locks")
+
+    def closed(self, reason: str) -> None:
+        """Give the site locks back."""
+        if self._heartbeat is not None and self._heartbeat.running:
+            self._heartbeat.stop()
+        if self.locks is not None:
+            self.locks.release()
+
     async def start(self) -> AsyncIterator[Request]:
         """Ask each site for robots.txt, its home page, and its configured feeds and sitemaps."""
+        self._lock_sites()
         for origin, state in self.site_states.items():
             yield Request(
                 f"{origin}/robots.txt",
                 callback=self.parse_robots,
                 errback=self.on_error,
-                meta={"site": origin, "handle_httpstatus_list": [404, 410]},
+                meta={
+                    "site": origin,
+                    "handle_httpstatus_list": [404, 410],
+                    "conditional": True,
+                },
                 priority=20,
             )
             for url in state.record.sitemaps:
@@ -199,6 +261,7 @@ class ArticlesSpider(scrapy.Spider):
                 via="sitemap",
                 title=entry.news_title,
                 sitemap_published_at=entry.news_published_at or entry.lastmod,
+                modified_at=entry.lastmod,
             )
             if request := self._article_request(entry.url, origin, hints):
                 yield request
@@ -211,6 +274,7 @@ class ArticlesSpider(scrapy.Spider):
                 title=entry.title,
                 feed_published_at=entry.published_at or entry.updated_at,
                 source_url=entry.source_url,
+                modified_at=entry.updated_at,
             )
             if request := self._article_request(entry.url, origin, hints):
                 yield request
@@ -226,14 +290,16 @@ class ArticlesSpider(scrapy.Spider):
                 if request := self._listing_request(feed_url, origin, self.parse_xml, priority=10):
                     yield request
         for link in page_links(response.text, response.url):
-            if not self._on_site(link.url, origin):
+            if on_site(link.url, origin) is None:
                 self._count("crawl/offsite_links")
                 continue
             if looks_like_article_url(link.url):
                 if request := self._article_request(link.url, origin, Hints()):
                     yield request
             elif depth < self.max_depth and is_pagination_link(link):
-                request = self._listing_request(link.url, origin, self.parse_listing)
+                request = self._listing_request(
+                    link.url, origin, self.parse_listing, conditional=False
+                )
                 if request is not None:
                     request.meta["listing_depth"] = depth + 1
                     yield request
@@ -241,17 +307,20 @@ class ArticlesSpider(scrapy.Spider):
     def parse_article(self, response: Response) -> Iterator[ArticleItem]:
         """Turn an article page into an item for the pipelines."""
         origin = response.meta["site"]
-        if not self._on_site(response.url, origin):
+        url = on_site(response.url, origin)
+        if url is None:
             # A redirect left the site: the page is not this site's to store.
-            self._count("crawl/offsite_redirects")
+            self._count("crawl/offsite_redirects", site=origin)
             logger.info(
                 "article %s redirected off-site to %s", response.meta["article_key"], response.url
             )
             return
         hints = self.hints.pop(response.meta["article_key"], Hints())
+        if isinstance(response, TextResponse):
+            self._note_canonical(response, origin)
         content_type = (response.headers.get("Content-Type") or b"").decode("latin-1") or None
         yield ArticleItem(
-            url=response.url,
+            url=url,
             site=origin,
             fetched_at=datetime.now(UTC),
             html=response.text if isinstance(response, TextResponse) else None,
@@ -263,68 +332,92 @@ class ArticlesSpider(scrapy.Spider):
             source_url_hint=hints.source_url,
         )
 
+    def _note_canonical(self, response: TextResponse, origin: str) -> None:
+        """Treat the page's same-site rel=canonical URL as fetched, for the rest of this run.
+
+        The store keys the article by that URL; a later link to it must not fetch it again.
+        """
+        href = response.css('link[rel~="canonical"]::attr(href)').get()
+        if not href:
+            return
+        try:
+            canonical = on_site(response.urljoin(href.strip()), origin)
+        except ValueError:
+            return
+        if canonical is not None:
+            key = url_key(canonical)
+            if key != response.meta["article_key"]:
+                self.scheduled_articles.add(key)
+                self.hints.pop(key, None)
+
     def on_error(self, failure: Failure) -> None:
         """Count and log a request that failed for good (after retries)."""
         request = getattr(failure, "request", None)
         if failure.check(IgnoreRequest):
-            # Refused on purpose (robots.txt, a filter): already counted by its middleware.
+            # Refused on purpose (robots.txt, a filter, a 304): counted by its middleware.
             logger.debug("not fetched: %s", request.url if request else "?")
             return
-        self._count(f"crawl/errors/{failure.type.__name__ if failure.type else 'unknown'}")
+        site = request.meta.get("site") if request is not None else None
+        self._count(
+            f"crawl/errors/{failure.type.__name__ if failure.type else 'unknown'}", site=site
+        )
         logger.warning(
             "giving up on %s: %s", request.url if request else "?", failure.getErrorMessage()
         )
 
     # -- helpers -----------------------------------------------------------------------------
 
-    def _count(self, key: str, count: int = 1) -> None:
+    def _count(self, key: str, count: int = 1, site: str | None = None) -> None:
+        """Add to a run counter, and to the site's own copy of it (``site/<origin>/…``)."""
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value(key, count)
-
-    @staticmethod
-    def _on_site(url: str, origin: str) -> bool:
-        try:
-            return origin_of(url) == origin
-        except ValueError:
-            return False
+            if site is not None:
+                name = key.removeprefix("crawl/")
+                self.crawler.stats.inc_value(f"site/{site}/{name}", count)
 
     def _take_budget(self, origin: str) -> bool:
         state = self.site_states[origin]
         if state.scheduled >= self.max_pages:
-            self._count("crawl/budget_exhausted")
+            self._count("crawl/budget_exhausted", site=origin)
             return False
         state.scheduled += 1
         return True
 
     def _listing_request(
-        self, url: str, origin: str, callback: Any, priority: int = 0
+        self, url: str, origin: str, callback: Any, priority: int = 0, conditional: bool = True
     ) -> Request | None:
-        if not self._on_site(url, origin):
+        on = on_site(url, origin)
+        if on is None:
             self._count("crawl/offsite_links")
             return None
         if not self._take_budget(origin):
             return None
         return Request(
-            url,
+            on,
             callback=callback,
             errback=self.on_error,
-            meta={"site": origin},
+            meta={"site": origin, "conditional": conditional},
             priority=priority,
         )
 
     def _article_request(self, url: str, origin: str, hints: Hints) -> Request | None:
         try:
-            key = canonicalise(url)
+            on = on_site(url, origin)
         except ValueError:
-            self._count("crawl/bad_urls")
-            return None
-        if not self._on_site(key, origin):
+            on = None
+        if on is None:
             self._count("crawl/offsite_links")
             return None
+        key = url_key(on)
         state = self.site_states[origin]
+        refetch = False
         if key in state.seen:
-            self._count("crawl/skipped_known")  # stored, or known not to be an article
-            return None
+            fetched_at = state.seen[key]
+            if fetched_at is None or hints.modified_at is None or hints.modified_at <= fetched_at:
+                self._count("crawl/skipped_known")  # stored, or known not to be an article
+                return None
+            # The sitemap or feed says the page changed since we fetched it: fetch it again.
+            refetch = True
         if key in self.scheduled_articles:
             # Already asked for: keep what this discovery adds (if not fetched yet), no request.
             if key in self.hints:
@@ -332,28 +425,37 @@ class ArticlesSpider(scrapy.Spider):
             return None
         if not self._take_budget(origin):
             return None
+        if refetch:
+            self._count("crawl/refetch_updated", site=origin)
         self.hints[key] = hints
         self.scheduled_articles.add(key)
         return Request(
-            key,
+            on,
             callback=self.parse_article,
             errback=self.on_error,
-            meta={"site": origin, "article_key": key},
+            meta={"site": origin, "article_key": key, "refetch": refetch},
             priority=5,
         )
 
 
-def load_seen_urls(session: Any, origins: list[str]) -> dict[str, set[str]]:
-    """Return, per site origin, the URLs already fetched: stored articles and dropped pages."""
-    seen: dict[str, set[str]] = {origin: set() for origin in origins}
+def load_seen_urls(session: Any, origins: list[str]) -> dict[str, dict[str, datetime | None]]:
+    """Return, per site origin, the pages already fetched: stored articles and dropped pages.
+
+    Keys are :func:`url_key` (scheme-blind); values are when the stored article was fetched,
+    or None for a page that is not an article.
+    """
+    seen: dict[str, dict[str, datetime | None]] = {origin: {} for origin in origins}
     counts: Counter[str] = Counter()
     rows = session.execute(
-        select(Site.origin, Article.url, Article.fetched_url)
+        select(Site.origin, Article.url, Article.fetched_url, Article.fetched_at)
         .join(Site, Site.id == Article.site_id)
         .where(Site.origin.in_(origins))
     )
-    for origin, url, fetched_url in rows:
-        seen[origin].update((url, fetched_url))
+    for origin, url, fetched_url, fetched_at in rows:
+        for each in (url, fetched_url):
+            key = _key_or_none(each)
+            if key is not None:
+                seen[origin][key] = fetched_at
         counts[origin] += 1
     dropped = session.execute(
         select(Site.origin, DroppedPage.url)
@@ -361,7 +463,16 @@ def load_seen_urls(session: Any, origins: list[str]) -> dict[str, set[str]]:
         .where(Site.origin.in_(origins))
     )
     for origin, url in dropped:
-        seen[origin].add(url)
+        key = _key_or_none(url)
+        if key is not None:
+            seen[origin].setdefault(key, None)
     for origin, count in counts.items():
         logger.info("%s: %d articles already stored, not fetched again", origin, count)
     return seen
+
+
+def _key_or_none(url: str) -> str | None:
+    try:
+        return url_key(url)
+    except ValueError:
+        return None
