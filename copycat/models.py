@@ -221,6 +221,8 @@ class HttpValidator(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
     url: Mapped[str] = mapped_column(String(2048), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    """``xml`` (feed or sitemap: read again every run), ``page`` or ``robots``."""
     etag: Mapped[str | None] = mapped_column(String(512))
     last_modified: Mapped[str | None] = mapped_column(String(64))
     checked_at: Mapped[datetime] = mapped_column(default=utcnow)

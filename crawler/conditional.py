@@ -22,7 +22,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.statscollectors import StatsCollector
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -34,6 +34,24 @@ logger = logging.getLogger(__name__)
 
 Validators = tuple[str | None, str | None]
 """(ETag, Last-Modified) as the server sent them."""
+
+
+def known_listings(session: Session, origins: list[str]) -> dict[str, list[str]]:
+    """Return, per site, the feeds and sitemaps seen in earlier runs (read again every run).
+
+    A ``304`` on robots.txt or the home page hides the feeds and sitemaps they point to;
+    requesting the known ones directly (conditionally too) keeps them polled.
+    """
+    listings: dict[str, list[str]] = {origin: [] for origin in origins}
+    rows = session.execute(
+        select(Site.origin, HttpValidator.url)
+        .join(Site, Site.id == HttpValidator.site_id)
+        .where(Site.origin.in_(origins), HttpValidator.kind == "xml")
+        .order_by(HttpValidator.url)
+    )
+    for origin, url in rows:
+        listings[origin].append(url)
+    return listings
 
 
 def site_finished_cleanly(stats: dict[str, Any], origin: str) -> bool:
@@ -52,7 +70,8 @@ class ConditionalRequestMiddleware:
         self.sessions = sessions
         self.stats = stats
         self.known: dict[str, Validators] = {}
-        self.fresh: dict[str, dict[str, Validators]] = {}
+        self.fresh: dict[str, dict[str, tuple[str, str | None, str | None]]] = {}
+        self.gone: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -97,26 +116,34 @@ class ConditionalRequestMiddleware:
             if site:
                 self.stats.inc_value(f"site/{site}/not_modified")
             raise IgnoreRequest(f"not modified since the last run: {request.url}")
+        if response.status in (404, 410) and request.meta.get("known_listing"):
+            # A feed or sitemap of an earlier run is gone: forget it, it is not an error.
+            self.gone.add(request.url)
+            self.stats.inc_value("crawl/listings_gone")
+            raise IgnoreRequest(f"listing gone: {request.url}")
         if response.status == 200 and site:
             etag = _header(response, b"ETag", 512)
             modified = _header(response, b"Last-Modified", 64)
-            if etag or modified:
-                self.fresh.setdefault(site, {})[request.url] = (etag, modified)
+            kind = str(request.meta.get("listing_kind", "page"))
+            # Kept without validators too: a known feed or sitemap is requested every run.
+            self.fresh.setdefault(site, {})[request.url] = (kind, etag, modified)
         return response
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         """Save the new validators of the sites that finished cleanly."""
-        if reason != "finished" or not self.fresh:
+        if reason != "finished" or not (self.fresh or self.gone):
             return
         stats = self.stats.get_stats()
         with session_scope(self.sessions) as session:
+            if self.gone:
+                session.execute(delete(HttpValidator).where(HttpValidator.url.in_(self.gone)))
             for origin, validators in self.fresh.items():
                 if not site_finished_cleanly(stats, origin):
                     logger.info("%s: not finished cleanly, listings will be read in full", origin)
                     continue
                 site_id = ensure_site(session, origin)
-                for url, (etag, modified) in validators.items():
-                    _upsert(session, site_id, url, etag, modified)
+                for url, (kind, etag, modified) in validators.items():
+                    _upsert(session, site_id, url, kind, etag, modified)
 
 
 def _header(response: Response, name: bytes, limit: int) -> str | None:
@@ -129,11 +156,11 @@ def _header(response: Response, name: bytes, limit: int) -> str | None:
 
 
 def _upsert(
-    session: Session, site_id: int, url: str, etag: str | None, modified: str | None
+    session: Session, site_id: int, url: str, kind: str, etag: str | None, modified: str | None
 ) -> None:
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    values = {"etag": etag, "last_modified": modified, "checked_at": utcnow()}
+    values = {"kind": kind, "etag": etag, "last_modified": modified, "checked_at": utcnow()}
     session.execute(
         insert(HttpValidator)
         .values(site_id=site_id, url=url, **values)

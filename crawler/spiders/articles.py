@@ -36,6 +36,7 @@ from copycat.locks import SiteLocks, new_owner
 from copycat.models import Article, DroppedPage, Site
 from copycat.sites import SiteRecord, list_sites, make_record
 from copycat.urls import on_site, origin_of, url_key
+from crawler.conditional import known_listings
 from crawler.discovery import (
     DiscoveryError,
     feed_links_from_html,
@@ -130,6 +131,8 @@ class ArticlesSpider(scrapy.Spider):
         self.hints: dict[str, Hints] = {}
         self.scheduled_articles: set[str] = set()
         self._heartbeat: task.LoopingCall | None = None
+        self.known_listings: dict[str, list[str]] = {}
+        """Feeds and sitemaps of earlier runs, per site: read every run, even if not linked."""
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -146,6 +149,7 @@ class ArticlesSpider(scrapy.Spider):
             else:
                 sites = registered
             seen = load_seen_urls(session, [s.origin for s in sites])
+            listings = known_listings(session, [s.origin for s in sites])
         if not sites:
             logger.warning("no sites to crawl: register some with `copycat sites add URL`")
         locks = None
@@ -160,6 +164,7 @@ class ArticlesSpider(scrapy.Spider):
             settings.getfloat("CRAWL_LOCK_HEARTBEAT"),
             **kwargs,
         )
+        spider.known_listings = listings
         spider._set_crawler(crawler)
         return spider
 
@@ -209,9 +214,14 @@ class ArticlesSpider(scrapy.Spider):
                     "site": origin,
                     "handle_httpstatus_list": [404, 410],
                     "conditional": True,
+                    "listing_kind": "robots",
                 },
                 priority=20,
             )
+            for url in self.known_listings.get(origin, []):
+                if request := self._listing_request(url, origin, self.parse_xml, priority=10):
+                    request.meta["known_listing"] = True
+                    yield request
             for url in state.record.sitemaps:
                 if request := self._listing_request(url, origin, self.parse_xml, priority=10):
                     yield request
@@ -396,7 +406,11 @@ class ArticlesSpider(scrapy.Spider):
             on,
             callback=callback,
             errback=self.on_error,
-            meta={"site": origin, "conditional": conditional},
+            meta={
+                "site": origin,
+                "conditional": conditional,
+                "listing_kind": "xml" if callback == self.parse_xml else "page",
+            },
             priority=priority,
         )
 

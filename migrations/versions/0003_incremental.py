@@ -48,6 +48,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("site_id", sa.Integer(), nullable=False),
         sa.Column("url", sa.String(length=2048), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("etag", sa.String(length=512), nullable=True),
         sa.Column("last_modified", sa.String(length=64), nullable=True),
         sa.Column("checked_at", sa.DateTime(timezone=True), nullable=False),
