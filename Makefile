@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test test-sqlite test-postgres lint typecheck bench-extraction clean
+.PHONY: install demo test test-sqlite test-postgres lint typecheck bench-extraction bench-crawl clean
 
 install: $(STAMP)
 
@@ -36,6 +36,10 @@ typecheck: install
 
 bench-extraction: install
 	$(BIN)/python bench/extraction.py ../shared/data/article_extraction_benchmark
+
+# Pages/s and peak memory: crawl only, crawl + pipelines in-process, crawl + extraction workers.
+bench-crawl: install
+	$(BIN)/python bench/crawl.py
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,290 @@
+"""Crawl benchmark: pages/s and peak memory, crawl only vs crawl + pipelines, and where time goes.
+
+Serves a bulk web (``copycat.demo.bulk``, default 20 sites × 500 articles) from a process of
+its own on loopback, then crawls it three times into fresh SQLite databases, each crawl in
+its own process:
+
+a. crawl only (no item pipelines),
+b. crawl + pipelines with extraction in the crawl process (``EXTRACT_WORKERS=0``),
+c. crawl + pipelines with extraction in worker processes (``EXTRACT_WORKERS`` = CPUs).
+
+Politeness is off for the measurement (no AutoThrottle, robots.txt still read): the question
+is how fast copycat can go, not how fast it should. Each crawl stops after ``--seconds``.
+
+    python bench/crawl.py                      # make bench-crawl
+    python bench/crawl.py --sites 5 --articles 100 --seconds 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from copycat.crawl import CrawlOptions, run_crawl  # noqa: E402
+from copycat.db import open_database, session_scope  # noqa: E402
+from copycat.sites import (  # noqa: E402
+    SiteRecord,
+    save_site,
+)
+from crawler.items import ArticleItem  # noqa: E402
+
+STAGES = ("fingerprint", "match", "store")
+SPEED = {
+    "AUTOTHROTTLE_ENABLED": False,
+    "CONCURRENT_REQUESTS": 64,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
+    "DOWNLOAD_TIMEOUT": 30,
+    "LOG_LEVEL": "INFO",
+}
+
+
+class StageClock:
+    """Bench-only item pipeline: sums the time spent in the stage before it into the stats.
+
+    One clock follows every synchronous stage; those run back to back on the reactor thread,
+    so the time between two clocks is the stage's own time.
+    """
+
+    stage = "start"
+
+    def __init__(self, stats: Any) -> None:
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> StageClock:
+        """Use the crawl's stats."""
+        return cls(crawler.stats)
+
+    def process_item(self, item: ArticleItem) -> ArticleItem:
+        """Add the time since the previous clock to this stage's total."""
+        now = time.perf_counter()
+        started = item.extra.get("_clock")
+        if started is not None and self.stage != "start":
+            key = f"bench/seconds/{self.stage}"
+            self.stats.set_value(key, self.stats.get_value(key, 0.0) + now - started)
+        item.extra["_clock"] = now
+        return item
+
+
+class AfterExtract(StageClock):
+    """Starts the clock once the article is extracted."""
+
+
+class AfterFingerprint(StageClock):
+    """Stops the fingerprint stage's clock."""
+
+    stage = "fingerprint"
+
+
+class AfterMatch(StageClock):
+    """Stops the match stage's clock."""
+
+    stage = "match"
+
+
+class AfterStore(StageClock):
+    """Stops the store stage's clock."""
+
+    stage = "store"
+
+
+def _pipelines() -> dict[str, int]:
+    """The crawl's pipelines with a clock after each (this module is ``__main__`` there)."""
+    return {
+        "pipelines.extract.ExtractPipeline": 100,
+        f"{__name__}.AfterExtract": 150,
+        "pipelines.fingerprint.FingerprintPipeline": 200,
+        f"{__name__}.AfterFingerprint": 250,
+        "pipelines.match.MatchPipeline": 300,
+        f"{__name__}.AfterMatch": 350,
+        "pipelines.store.StorePipeline": 400,
+        f"{__name__}.AfterStore": 450,
+    }
+
+
+def child(config_path: str) -> int:
+    """Run one crawl (in this process) and write its stats and CPU use next to the config."""
+    config = json.loads(Path(config_path).read_text())
+    overrides: dict[str, Any] = dict(SPEED)
+    overrides["CLOSESPIDER_TIMEOUT"] = config["seconds"]
+    if config["pipelines"]:
+        overrides["ITEM_PIPELINES"] = _pipelines()
+        overrides["EXTRACT_WORKERS"] = config["workers"]
+    else:
+        overrides["ITEM_PIPELINES"] = {}
+    started = time.perf_counter()
+    result = run_crawl(
+        CrawlOptions(
+            database_url=config["database"],
+            log_file=Path(config["log"]),
+            overrides=overrides,
+        )
+    )
+    wall = time.perf_counter() - started
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    out = {
+        "stats": result.stats,
+        "wall": wall,
+        "cpu_crawl": me.ru_utime + me.ru_stime,
+        "cpu_workers": kids.ru_utime + kids.ru_stime,
+    }
+    Path(config["out"]).write_text(json.dumps(out, default=str))
+    return 0
+
+
+def _tree_rss(pid: int) -> tuple[int, int]:
+    """RSS in bytes of ``pid`` and of all its descendants together: (process, descendants)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    page = os.sysconf("SC_PAGE_SIZE")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            statm = Path(f"/proc/{entry}/statm").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        children.setdefault(int(fields[1]), []).append(int(entry))
+        rss[int(entry)] = int(statm.split()[1]) * page
+    below, stack = 0, list(children.get(pid, []))
+    while stack:
+        current = stack.pop()
+        below += rss.get(current, 0)
+        stack.extend(children.get(current, []))
+    return rss.get(pid, 0), below
+
+
+def run_scenario(
+    name: str, sites: list[dict[str, str]], workdir: Path, seconds: float, **config: Any
+) -> dict[str, Any]:
+    """Crawl the web into a fresh database in a child process; sample its memory."""
+    database = f"sqlite:///{workdir / f'{name}.db'}"
+    _, sessions = open_database(database)
+    with session_scope(sessions) as session:
+        for site in sites:
+            record = SiteRecord(site["origin"], site["name"], site["role"], (), (site["sitemap"],))
+            save_site(session, record)
+    paths = {k: str(workdir / f"{name}.{k}") for k in ("json", "log", "out")}
+    Path(paths["json"]).write_text(
+        json.dumps({"database": database, "log": paths["log"], "out": paths["out"],
+                    "seconds": seconds, **config})
+    )  # fmt: skip
+    process = subprocess.Popen([sys.executable, __file__, "--child", paths["json"]], cwd=REPO)
+    peak_main = peak_total = peak_workers = 0
+    while process.poll() is None:
+        main, below = _tree_rss(process.pid)
+        peak_main = max(peak_main, main)
+        peak_workers = max(peak_workers, below)
+        peak_total = max(peak_total, main + below)
+        time.sleep(0.2)
+    if process.returncode != 0:
+        raise SystemExit(f"{name}: the crawl process exited {process.returncode}")
+    result: dict[str, Any] = json.loads(Path(paths["out"]).read_text())
+    result.update(peak_main=peak_main, peak_workers=peak_workers, peak_total=peak_total)
+    result["workers"] = config["workers"] if config["pipelines"] else 0
+    return result
+
+
+def describe(name: str, result: dict[str, Any]) -> tuple[float, list[str]]:
+    """Pages/s over the spider's own run time and the lines saying where the time went."""
+    stats = result["stats"]
+    from datetime import datetime
+
+    elapsed = (
+        datetime.fromisoformat(stats["finish_time"]) - datetime.fromisoformat(stats["start_time"])
+    ).total_seconds()
+    pages = stats.get("response_received_count", 0)
+    items = stats.get("item_scraped_count", 0) + stats.get("item_dropped_count", 0)
+    rate = items / elapsed if elapsed else 0.0
+    mib = 1024 * 1024
+    lines = [
+        f"{name}",
+        f"  {pages} responses, {items} article pages through the pipelines in {elapsed:.1f} s:"
+        f" {rate:.1f} article pages/s ({pages / elapsed:.1f} responses/s)",
+        f"  peak RSS: crawl process {result['peak_main'] / mib:.0f} MiB, workers"
+        f" {result['peak_workers'] / mib:.0f} MiB, together {result['peak_total'] / mib:.0f} MiB;"
+        f" most pages waiting for a worker at once: {stats.get('extract/max_in_flight', '-')}",
+        f"  CPU: crawl process {result['cpu_crawl']:.1f} s, extraction workers"
+        f" {result['cpu_workers']:.1f} s",
+    ]
+    if "extract/seconds" in stats:
+        stage = {s: stats.get(f"bench/seconds/{s}", 0.0) for s in STAGES}
+        parts = [f"{s} {seconds:.1f} s" for s, seconds in stage.items()]
+        busy = sum(stage.values())
+        if result["workers"]:
+            where = f"extract {stats['extract/seconds']:.1f} s in {result['workers']} workers"
+        else:
+            busy += stats["extract/seconds"]
+            parts.insert(0, f"extract {stats['extract/seconds']:.1f} s")
+            where = "extraction included"
+        lines.append(
+            f"  reactor thread, wall time in the stages: {', '.join(parts)}: {busy:.1f} s of"
+            f" {elapsed:.1f} s ({where}); the rest is Scrapy fetching, parsing, scheduling"
+        )
+    return rate, lines
+
+
+def main() -> int:
+    """Serve the bulk web, run the three crawls, print the comparison."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--sites", type=int, default=20)
+    parser.add_argument("--articles", type=int, default=500, help="articles per site")
+    parser.add_argument("--seconds", type=float, default=40, help="time limit of each crawl")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        return child(args.child)
+
+    print(f"generating {args.sites} sites × {args.articles} articles…", flush=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "copycat.demo.bulk", "--sites", str(args.sites),
+         "--articles", str(args.articles)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=REPO,
+    )  # fmt: skip
+    assert server.stdout is not None and server.stdin is not None
+    try:
+        web = json.loads(server.stdout.readline())
+        print(f"serving {web['articles']} article pages on {len(web['sites'])} loopback sites")
+        print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}\n")
+        with tempfile.TemporaryDirectory(prefix="copycat-bench-") as tmp:
+            workdir = Path(tmp)
+            scenarios = [
+                ("a. crawl only", {"pipelines": False, "workers": 0}),
+                ("b. crawl + pipelines, extraction in-process", {"pipelines": True, "workers": 0}),
+                (
+                    f"c. crawl + pipelines, {args.workers} extraction workers",
+                    {"pipelines": True, "workers": args.workers},
+                ),
+            ]
+            rates = []
+            for index, (name, config) in enumerate(scenarios):
+                result = run_scenario(f"s{index}", web["sites"], workdir, args.seconds, **config)
+                rate, lines = describe(name, result)
+                rates.append(rate)
+                print("\n".join(lines), flush=True)
+        print(f"\nload average now {os.getloadavg()[0]:.1f}")
+        if rates[1]:
+            print(f"c / b = {rates[2] / rates[1]:.2f} (target ≥ 1.5 on 2 cores)")
+    finally:
+        server.stdin.close()
+        server.wait(timeout=30)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
