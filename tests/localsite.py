@@ -17,14 +17,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Self
 
-_WORDS = (
+_VOCABULARY = (
     "council harbour river budget school station market weather festival library bridge "
     "village farmers railway museum hospital plans residents mayor report year week road "
     "police court club team season match water energy homes workers union strike price "
     "shops centre park trees storm flood coast ferry island valley moor town city north "
     "south east west morning evening announced said agreed warned expected opened closed "
     "rose fell doubled halved delayed approved rejected reviewed"
-).split()
+)
+_WORDS = _VOCABULARY.split()
 
 
 def article_html(title: str, seed: int, paragraphs: int = 6) -> str:

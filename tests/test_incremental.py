@@ -7,6 +7,7 @@ import json
 import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -162,7 +163,7 @@ def test_retry_after_on_429_and_crawl_delay_are_honoured(tmp_path: Path) -> None
         # Crawl-delay 0.5 s, with Scrapy's ±50 % jitter: no two requests closer than 0.25 s
         # once robots.txt was read.
         times = [hit.at for hit in site.hits if hit.path != "/robots.txt"]
-        gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+        gaps = [b - a for a, b in pairwise(times)]
         assert gaps and min(gaps) >= 0.2, gaps
     _, sessions = open_database(database)
     with sessions() as session:
