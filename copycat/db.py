@@ -7,10 +7,15 @@ to head by itself so that every command works on a new machine without a set-up 
 
 from __future__ import annotations
 
+import atexit
+import importlib.resources
 import logging
+import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -71,10 +76,35 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         yield session
 
 
+def _copy_resources(source: Traversable, target: Path) -> None:
+    target.mkdir(parents=True, exist_ok=True)
+    for entry in source.iterdir():
+        if entry.is_dir():
+            if entry.name != "__pycache__":
+                _copy_resources(entry, target / entry.name)
+        else:
+            (target / entry.name).write_bytes(entry.read_bytes())
+
+
+@cache
+def migrations_dir() -> Path:
+    """Return a directory holding the migrations, for Alembic, which reads only real files.
+
+    Deployed to scrapyd, the code runs from a zipped egg: the migrations are then copied out
+    of it into a temporary directory (removed at exit).
+    """
+    if MIGRATIONS_DIR.is_dir():
+        return MIGRATIONS_DIR
+    target = Path(tempfile.mkdtemp(prefix="copycat-migrations-")) / "migrations"
+    atexit.register(shutil.rmtree, target.parent, True)
+    _copy_resources(importlib.resources.files("migrations"), target)
+    return target
+
+
 def alembic_config(engine: Engine | None = None) -> Config:
     """Return an Alembic config for the project's migrations; env.py takes the URL from us."""
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("script_location", str(migrations_dir()))
     if engine is not None:
         config.attributes["engine"] = engine
     return config
