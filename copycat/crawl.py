@@ -95,6 +95,19 @@ def summary_lines(result: CrawlResult) -> list[str]:
         f"{stats.get('store/pairs', 0)} pairs found, "
         f"{stats.get('crawl/skipped_known', 0)} known articles skipped"
     ]
+    # The incremental side: what was not fetched again, what changed, who else was crawling.
+    incremental = [
+        f"{label} {stats[key]}"
+        for key, label in (
+            ("crawl/not_modified", "listings not modified"),
+            ("crawl/refetch_updated", "updated articles fetched again"),
+            ("crawl/sites_locked", "sites skipped (another run is crawling them)"),
+            ("crawl/retry_after", "Retry-After waits"),
+        )
+        if stats.get(key)
+    ]
+    if incremental:
+        lines.append(", ".join(incremental))
     if errors:
         lines.append("errors: " + ", ".join(f"{k} {v}" for k, v in sorted(errors.items())))
     if result.log_file is not None:
