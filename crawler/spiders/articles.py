@@ -26,6 +26,7 @@ import scrapy
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from twisted.internet import task
@@ -109,6 +110,10 @@ class ArticlesSpider(scrapy.Spider):
 
     name = "articles"
 
+    max_sitemap_depth = 3
+    """How deep sitemap indexes may nest (``CRAWL_MAX_SITEMAP_DEPTH``): a hostile site can
+    nest them without end, or in a loop."""
+
     def __init__(
         self,
         sites: list[SiteRecord],
@@ -153,7 +158,9 @@ class ArticlesSpider(scrapy.Spider):
         if not sites:
             logger.warning("no sites to crawl: register some with `copycat sites add URL`")
         locks = None
-        if settings.getbool("CRAWL_SITE_LOCKS"):
+        # Workers of a distributed crawl (COPYCAT_REDIS_URL) share sites on purpose: the shared
+        # frontier keeps them from fetching a page twice, so no per-process site lock there.
+        if settings.getbool("CRAWL_SITE_LOCKS") and not settings.get("COPYCAT_REDIS_URL"):
             locks = SiteLocks(sessions, new_owner(), settings.getfloat("CRAWL_LOCK_TTL"))
         spider = cls(
             sites,
@@ -165,6 +172,7 @@ class ArticlesSpider(scrapy.Spider):
             **kwargs,
         )
         spider.known_listings = listings
+        spider.max_sitemap_depth = settings.getint("CRAWL_MAX_SITEMAP_DEPTH", 3)
         spider._set_crawler(crawler)
         return spider
 
@@ -249,7 +257,8 @@ class ArticlesSpider(scrapy.Spider):
         try:
             kind = is_sitemap_or_feed(body)
             if kind == "sitemap":
-                yield from self._from_sitemap(body, response.url, origin)
+                depth = response.meta.get("sitemap_depth", 0)
+                yield from self._from_sitemap(body, response.url, origin, depth)
             elif kind == "feed":
                 yield from self._from_feed(body, response.url, origin)
             else:
@@ -259,12 +268,23 @@ class ArticlesSpider(scrapy.Spider):
             self._count("crawl/xml_errors")
             logger.warning("could not read %s: %s", response.url, error)
 
-    def _from_sitemap(self, body: bytes, url: str, origin: str) -> Iterator[Request]:
+    def _from_sitemap(
+        self, body: bytes, url: str, origin: str, depth: int = 0
+    ) -> Iterator[Request]:
         sitemap = parse_sitemap(body, url)
         self._count(f"crawl/sitemaps/{sitemap.kind}")
+        if sitemap.kind == "index" and depth >= self.max_sitemap_depth:
+            self._count("crawl/sitemap_depth_exceeded", site=origin)
+            logger.warning(
+                "not following sitemap index %s: nested %d deep (CRAWL_MAX_SITEMAP_DEPTH)",
+                url,
+                depth,
+            )
+            return
         for entry in sitemap.entries:
             if sitemap.kind == "index":
                 if request := self._listing_request(entry.url, origin, self.parse_xml, priority=10):
+                    request.meta["sitemap_depth"] = depth + 1
                     yield request
                 continue
             hints = Hints(
@@ -363,7 +383,11 @@ class ArticlesSpider(scrapy.Spider):
     def on_error(self, failure: Failure) -> None:
         """Count and log a request that failed for good (after retries)."""
         request = getattr(failure, "request", None)
-        if failure.check(IgnoreRequest):
+        error = failure.value
+        if isinstance(error, HttpError) and error.response.status >= 500:
+            # Still 5xx after the retries: the site is failing, not refusing on purpose.
+            pass
+        elif failure.check(IgnoreRequest):
             # Refused on purpose (robots.txt, a filter, a 304): counted by its middleware.
             logger.debug("not fetched: %s", request.url if request else "?")
             return
