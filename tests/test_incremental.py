@@ -191,3 +191,24 @@ def test_a_site_that_is_down_makes_the_run_partial_exit_3(
     assert run["per_site"][down]["errors"], run["per_site"][down]
     assert run["per_site"][local_site.origin]["articles_new"] == len(SLUGS)
     assert not run["per_site"][local_site.origin]["errors"]
+
+
+def test_a_changed_text_keeps_the_earlier_version_on_every_database(
+    database_url: str, tmp_path: Path
+) -> None:
+    url = "https://news.example/news/harbour-council-agrees-new-budget-plan"
+    for n, seed in enumerate((1, 2, 2)):  # first text, a new one, the same new one again
+        record = {"url": url, "html": article_html(f"Version {seed}", seed=seed)}
+        path = tmp_path / f"{n}.jsonl"
+        path.write_text(json.dumps(record) + "\n")
+        run_cli("ingest", str(path), database=database_url)
+    engine, sessions = open_database(database_url)
+    try:
+        with sessions() as session:
+            article = session.scalars(select(Article)).one()
+            versions = session.scalars(select(ArticleVersion)).all()
+            assert article.title == "Version 2"
+            assert [v.title for v in versions] == ["Version 1"]  # unchanged text: no new version
+            assert versions[0].article_id == article.id and versions[0].text != article.text
+    finally:
+        engine.dispose()

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from copycat.crawl import LOOPBACK_SETTINGS
 from copycat.db import open_database, session_scope
 from copycat.locks import SiteLocks, mark_interrupted_runs, new_owner, owner_is_dead
-from copycat.models import CrawlRun, SiteLock, utcnow
+from copycat.models import CrawlRun, HttpValidator, SiteLock, utcnow
 from tests.conftest import run_cli
 from tests.localsite import LocalSite, Page, article_html
 
@@ -105,13 +105,13 @@ def test_runs_of_dead_processes_are_marked_interrupted(sessions: sessionmaker[Se
 
 
 @pytest.mark.slow
-def test_a_crawl_skips_the_sites_another_run_holds(tmp_path: Path) -> None:
+def test_a_crawl_skips_the_sites_another_run_holds(database_url: str, tmp_path: Path) -> None:
     slug = "/news/harbour-council-agrees-new-budget-plan"
     with LocalSite() as held, LocalSite() as free:
         for site in (held, free):
             site.pages["/"] = Page(f'<html><body><a href="{slug}">Story</a></body></html>')
             site.pages[slug] = Page(article_html("Story", seed=len(site.pages)))
-        database = f"sqlite:///{tmp_path / 'locks.db'}"
+        database = database_url
         run_cli("sites", "add", held.origin, database=database)
         run_cli("sites", "add", free.origin, database=database)
         engine, sessions = open_database(database)
@@ -130,6 +130,10 @@ def test_a_crawl_skips_the_sites_another_run_holds(tmp_path: Path) -> None:
         assert run["per_site"][free.origin]["articles_new"] == 1
         assert run["stats"]["copycat/sites_skipped"] == [held.origin]
         assert "skipped, another run is crawling it" in (tmp_path / "crawl.log").read_text()
+        # The clean run saved the validators of the free site's listings.
+        with sessions() as session:
+            listed = set(session.scalars(select(HttpValidator.url)))
+        assert free.origin + "/" in listed
         with sessions() as session:  # the crawl gave its own lock back, ours is still there
             owners = dict(session.execute(select(SiteLock.origin, SiteLock.owner)).all())
         assert owners == {held.origin: other.owner}
