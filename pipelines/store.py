@@ -98,6 +98,16 @@ def store_item(session: Session, item: ArticleItem) -> tuple[int, int]:
     # A re-fetch of a changed page keeps the earlier text (article_versions); the item says
     # which it was, for the run's per-site counts.
     item.extra["stored"] = archive_previous_version(session, values)
+    if values["published_at"] is None:
+        # A re-fetch that learnt no date (an updated page: its new lastmod is an edit time, not
+        # a publication) keeps the publication date stored before.
+        known = session.execute(
+            select(Article.published_at, Article.published_source).where(
+                Article.url == values["url"]
+            )
+        ).first()
+        if known is not None:
+            values["published_at"], values["published_source"] = known
     # first_seen_at is when we first saw the page: a later fetch must not move it.
     update = {k: v for k, v in values.items() if k not in ("url", "first_seen_at")}
     statement = (

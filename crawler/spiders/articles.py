@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email.utils import format_datetime
 from typing import Any, Self
 
 import scrapy
@@ -337,6 +338,10 @@ class ArticlesSpider(scrapy.Spider):
     def parse_article(self, response: Response) -> Iterator[ArticleItem]:
         """Turn an article page into an item for the pipelines."""
         origin = response.meta["site"]
+        if response.status == 304:  # a refetch the server says is needless
+            self.hints.pop(response.meta["article_key"], None)
+            self._count("crawl/refetch_not_modified", site=origin)
+            return
         url = on_site(response.url, origin)
         if url is None:
             # A redirect left the site: the page is not this site's to store.
@@ -463,15 +468,29 @@ class ArticlesSpider(scrapy.Spider):
             return None
         if not self._take_budget(origin):
             return None
+        meta: dict[str, Any] = {"site": origin, "article_key": key, "refetch": refetch}
+        headers: dict[str, str] = {}
         if refetch:
             self._count("crawl/refetch_updated", site=origin)
+            fetched_at = state.seen[key]
+            assert fetched_at is not None
+            # A date that only says "changed" is not the publication date: keep it out of the
+            # item, or the update would move the article's publication to its edit time.
+            if hints.sitemap_published_at == hints.modified_at:
+                hints.sitemap_published_at = None
+            if hints.feed_published_at == hints.modified_at:
+                hints.feed_published_at = None
+            # The server may know better than its sitemap: a 304 means nothing to fetch.
+            headers["If-Modified-Since"] = format_datetime(fetched_at, usegmt=True)
+            meta["handle_httpstatus_list"] = [304]
         self.hints[key] = hints
         self.scheduled_articles.add(key)
         return Request(
             on,
             callback=self.parse_article,
             errback=self.on_error,
-            meta={"site": origin, "article_key": key, "refetch": refetch},
+            headers=headers or None,
+            meta=meta,
             priority=5,
         )
 
