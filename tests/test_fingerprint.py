@@ -7,7 +7,12 @@ import random
 import numpy as np
 import pytest
 
+from copycat.demo.spinner import spin
+from copycat.demo.text import NewsWriter
 from pipelines.fingerprint import (
+    BREAK,
+    VIEW_STRIDE,
+    Fingerprint,
     FingerprintConfig,
     MinHasher,
     band_buckets,
@@ -15,10 +20,13 @@ from pipelines.fingerprint import (
     exact_hash,
     fingerprint_text,
     lsh_params,
+    quoted_mask,
     shingle_hashes,
     signature_from_bytes,
     signature_to_bytes,
+    skeleton,
     tokenize,
+    view_band_buckets,
 )
 
 VOCABULARY = [f"word{i}" for i in range(400)]
@@ -107,5 +115,50 @@ def test_buckets_fold_in_the_band_number() -> None:
 def test_fingerprint_config_derives_bands_from_threshold() -> None:
     config = FingerprintConfig(threshold=0.5)
     fingerprint = fingerprint_text("one two three four five six seven", config)
-    assert len(fingerprint.buckets) == config.bands_rows[0]
+    word_view = [b for band, b in fingerprint.buckets if band < VIEW_STRIDE]
+    assert len(word_view) == config.bands_rows[0]
     assert fingerprint.word_count == 7
+
+
+def test_views_fold_the_view_into_the_bucket() -> None:
+    signature = np.arange(64, dtype=np.uint32)
+    word = band_buckets(signature, 32, 2)
+    assert view_band_buckets(signature, 32, 2, view=0) == word
+    skeleton_view = view_band_buckets(signature, 32, 2, view=1)
+    assert {band // VIEW_STRIDE for band, _ in skeleton_view} == {1}
+    assert not {b for _, b in word} & {b for _, b in skeleton_view}
+
+
+def test_skeleton_keeps_function_words_names_and_numbers() -> None:
+    text = "Officials told Maria Lopez that 42 buses were late. The council agreed."
+    shape = skeleton(text, tokenize(text))
+    assert shape == ["_", "maria", "lopez", "that", "42", "_", "were", "_", "the", "_"]
+
+
+def test_quoted_words_are_cut_out_of_the_skeleton() -> None:
+    text = 'Ann Lee said: "We will not give up on Redley," at the meeting.'
+    tokens = tokenize(text)
+    mask = quoted_mask(text, tokens)
+    assert [w for w, q in zip(tokens.words, mask, strict=True) if q] == [
+        "we", "will", "not", "give", "up", "on", "redley",
+    ]  # fmt: skip
+    assert BREAK in skeleton(text, tokens, mask)
+
+
+def _view(fingerprint: Fingerprint, view: int) -> set[int]:
+    return {b for band, b in fingerprint.buckets if band // VIEW_STRIDE == view}
+
+
+def test_spun_copies_and_excerpts_keep_skeleton_buckets() -> None:
+    writer = NewsWriter(seed=4)
+    original = writer.report(writer.event(), author="Ann Lee")
+    spun, _ = spin(original.text, 0.5, random.Random(2))
+    fp_original, fp_spun = fingerprint_text(original.text), fingerprint_text(spun)
+    # Half the spinnable words swapped: word shingles mostly die, the skeleton stands.
+    assert len(_view(fp_original, 1) & _view(fp_spun, 1)) >= 4
+    assert len(_view(fp_original, 2) & _view(fp_spun, 2)) >= 0.5 * len(_view(fp_original, 2))
+    # A few paragraphs inside an unrelated page still share anchors (containment).
+    page = "\n\n".join([*writer.filler(8), *original.paragraphs[2:5], *writer.filler(5)])
+    assert len(_view(fp_original, 2) & _view(fingerprint_text(page), 2)) >= 2
+    other = writer.report(writer.event(), author="Bo Chen")
+    assert not _view(fp_original, 2) & _view(fingerprint_text(other.text), 2)

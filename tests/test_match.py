@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import random
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from copycat.demo.spinner import spin
 from copycat.demo.text import Article, NewsWriter
+from pipelines.align import align
+from pipelines.direction import text_direction
 from pipelines.fingerprint import tokenize
 from pipelines.match import (
     DocumentView,
-    MatchConfig,
-    align,
+    MatchVerdict,
     classify,
     decide_direction,
+    mark_stitched,
     redundant_pairs,
     verify,
 )
@@ -113,8 +116,9 @@ def test_independent_reports_of_one_event_are_not_paired(writer: NewsWriter) -> 
     first = writer.report(event, author="Ann Lee", quotes=(0, 1))
     second = writer.report(event, author="Bo Chen", quotes=(0, 1))
     # They share the quoted statements word for word: a real overlap, but not a copy.
-    shared = align(tokenize(first.text), tokenize(second.text), MatchConfig(min_passage_words=8))
-    assert shared.passages
+    shared = align(first.text, second.text)
+    assert shared.passages, "the shared quotes line up"
+    assert max(shared.a_coverage, shared.b_coverage) < 0.3, "but quotes explain nothing"
     verdict = verify(
         _doc(second, "https://other.example/p-q-r", published=T0 + timedelta(hours=1)),
         _doc(first, "https://news.example/x-y-z", id=1, published=T0),
@@ -126,7 +130,7 @@ def test_follow_up_story_is_not_a_copy(writer: NewsWriter) -> None:
     event = writer.event()
     report = writer.report(event, author="Ann Lee")
     follow = writer.follow_up(event, author="Ann Lee")
-    a = align(tokenize(report.text), tokenize(follow.text))
+    a = align(report.text, follow.text)
     assert max(a.a_coverage, a.b_coverage) < 0.5
 
 
@@ -148,9 +152,73 @@ def test_direction_uses_roles_then_time() -> None:
     b = _doc("x", "https://b.example/1", id=2, published=T0 + timedelta(hours=1), role="source")
     assert decide_direction(a, b)[:2] == (True, "site_role")
     a = _doc("x", "https://a.example/1", published=T0 + timedelta(hours=2))
-    assert decide_direction(a, b)[:2] == (True, "earlier_published")
+    assert decide_direction(a, b)[:2] == (True, "trusted_date")
     a = _doc("x", "https://a.example/1", published=T0 - timedelta(hours=2))
-    assert decide_direction(a, b)[:2] == (False, "earlier_published")
+    assert decide_direction(a, b)[:2] == (False, "trusted_date")
+
+
+def test_our_first_seen_time_beats_a_page_claim() -> None:
+    # The copy claims an earlier date, but we saw the original a day before the copy.
+    original = DocumentView(
+        id=1,
+        url="https://news.example/1",
+        site="https://news.example",
+        text="x",
+        published_at=T0 + timedelta(hours=5),
+        published_source="meta",
+        first_seen_at=T0,
+    )
+    copy = DocumentView(
+        url="https://copy.example/1",
+        site="https://copy.example",
+        text="x",
+        published_at=T0 - timedelta(days=3),
+        published_source="json-ld",
+        first_seen_at=T0 + timedelta(days=1),
+    )
+    assert decide_direction(copy, original)[:2] == (True, "first_seen")
+    # Seen in the same crawl: a feed date outranks what the page claims about itself.
+    copy = DocumentView(
+        url="https://copy.example/1",
+        site="https://copy.example",
+        text="x",
+        published_at=T0 + timedelta(hours=6),
+        published_source="feed",
+        first_seen_at=T0 + timedelta(hours=1),
+    )
+    original = DocumentView(
+        id=1,
+        url="https://news.example/1",
+        site="https://news.example",
+        text="x",
+        published_at=T0 + timedelta(hours=1),
+        published_source="sitemap",
+        first_seen_at=T0,
+    )
+    assert decide_direction(copy, original)[:2] == (True, "trusted_date")
+
+
+def test_a_credit_line_naming_the_source_decides_direction(writer: NewsWriter) -> None:
+    text = writer.report(writer.event(), author="Ann Lee").text
+    original = DocumentView(
+        id=1, url="https://www.courier.example/n/1", site="https://www.courier.example",
+        text=text, site_name="The Courier", published_at=T0 + timedelta(days=2),
+    )  # fmt: skip
+    copy = _doc(text + "\n\nSource: The Courier", "https://copy.example/1", published=T0)
+    a_is_copy, rule, _ = decide_direction(copy, original)
+    assert a_is_copy and rule == "credit_name"
+
+
+def test_text_evidence_points_at_the_side_with_odd_swapped_words() -> None:
+    swaps = [
+        ("said", "aforesaid"),
+        ("rose", "rosebush"),
+        ("told", "instructed"),
+        ("cut", "slashed"),
+    ]
+    assert text_direction([(b, a) for a, b in swaps]) is True
+    assert text_direction(swaps) is False
+    assert text_direction(swaps[:1]) is None
 
 
 def test_direction_is_the_same_whichever_arrives_first(writer: NewsWriter) -> None:
@@ -169,6 +237,72 @@ def test_classify_kinds() -> None:
     assert classify(1.0, 1.0, 0.0) == "verbatim"
     assert classify(1.0, 0.4, 0.0) == "partial"
     assert classify(0.9, 0.9, 0.2, swaps=30) == "spun"
+    assert classify(0.8, 0.7, 0.1, swaps=5, reordered=True) == "reworked"
+
+
+def test_half_spun_copy_with_reordered_paragraphs_is_reworked(writer: NewsWriter) -> None:
+    original = writer.report(writer.event(), author="Ann Lee")
+    paragraphs = list(original.paragraphs)
+    kept = [paragraphs[i] for i in range(len(paragraphs)) if i != 1]
+    kept = [*writer.filler(1), kept[2], kept[0], kept[1], *kept[3:]]
+    spun, _ = spin("\n\n".join(kept), 0.5, random.Random(3))
+    verdict = verify(
+        _doc(spun, "https://copy.example/a-b-c", published=T0 + timedelta(hours=3)),
+        _doc(original, "https://news.example/x-y-z", id=1, published=T0),
+    )
+    assert verdict is not None and verdict.new_is_copy
+    assert verdict.kind == "reworked"
+    assert verdict.evidence["reordered"]
+
+
+def test_an_excerpt_of_three_sentences_in_a_longer_page_is_found(writer: NewsWriter) -> None:
+    original = writer.report(writer.event(), author="Ann Lee")
+    body = [p for p in original.paragraphs if '"' not in p and "“" not in p]
+    sentences = " ".join(body).split(". ")
+    excerpt = ". ".join(sentences[1:4]) + "."
+    page = "\n\n".join([*writer.filler(6), excerpt, *writer.filler(4)])
+    verdict = verify(
+        _doc(page, "https://copy.example/a-b-c", published=T0 + timedelta(hours=3)),
+        _doc(original, "https://news.example/x-y-z", id=1, published=T0),
+    )
+    assert verdict is not None and verdict.new_is_copy
+    assert verdict.copy_coverage < 0.5
+    assert verdict.evidence["longest_run_sentences"] >= 3
+
+
+def test_quotes_spliced_into_another_story_are_not_a_copy(writer: NewsWriter) -> None:
+    first = writer.report(writer.event(), author="Ann Lee", quotes=(0, 1))
+    other = writer.report(writer.event(), author="Bo Chen")
+    # Only the quoted sentences (with their "she said"): those are what both reports share.
+    quoted = re.findall(r'[^.!?"]*"[^"]+"[^.!?"]*[.!?]?', first.text)
+    assert quoted
+    mixed = [*other.paragraphs[:2], " ".join(quoted), *other.paragraphs[2:]]
+    verdict = verify(
+        _doc("\n\n".join(mixed), "https://other.example/p", published=T0 + timedelta(hours=1)),
+        _doc(first, "https://news.example/x-y-z", id=1, published=T0),
+    )
+    assert verdict is None
+
+
+def test_a_page_stitched_from_two_originals_names_both(writer: NewsWriter) -> None:
+    one = writer.report(writer.event(), author="Ann Lee")
+    two = writer.report(writer.event(), author="Bo Chen")
+    half_one = one.paragraphs[: len(one.paragraphs) * 2 // 3]
+    half_two = two.paragraphs[: len(two.paragraphs) * 2 // 3]
+    page = "\n\n".join([*half_one, *half_two])
+    new = _doc(page, "https://copy.example/s", published=T0 + timedelta(hours=5))
+    verdicts = [
+        verify(new, _doc(one, "https://news.example/1", id=1, published=T0)),
+        verify(new, _doc(two, "https://paper.example/2", id=2, published=T0)),
+    ]
+    assert all(v is not None and v.new_is_copy for v in verdicts)
+    stitched = mark_stitched([v for v in verdicts if isinstance(v, MatchVerdict)])
+    assert [v.kind for v in stitched] == ["stitched", "stitched"]
+    boundary = len("\n\n".join(half_one))
+    for verdict, own_half in zip(stitched, (0, 1), strict=True):
+        parts = verdict.evidence["copy_parts"]
+        inside = sum(e - s for s, e in parts if (s >= boundary) == bool(own_half))
+        assert inside > 0.8 * sum(e - s for s, e in parts), "each covers its own part"
 
 
 def test_a_pair_between_two_copies_of_one_original_is_redundant() -> None:

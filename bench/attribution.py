@@ -1,0 +1,553 @@
+"""Attribution benchmark: copies of real articles, made the ways copycats do, through the pipelines.
+
+Usage::
+
+    python bench/attribution.py [DATA_DIR] [--originals N] [--seed S]
+    python bench/attribution.py --scale 100000      # per-document cost at 10k vs N stored docs
+
+DATA_DIR (default ``../shared/data/bbc_news_fulltext``) holds ``bbc/<topic>/<NNN>.txt``
+(title line, blank line, paragraphs). The texts are read at run time and never written
+anywhere but a temporary database.
+
+The corpus: every article (minus the ones ``derived_duplicate_pairs.tsv`` lists as duplicates
+inside the set) is published by one of four outlets; a sample gets copies made with our own
+thesaurus spinner (:mod:`bench.thesaurus`, Debian's mythes-en-us) in several page templates:
+verbatim, partial (a run of 40-70 % of the paragraphs), excerpt (3-5 sentences inside a longer
+page), spun at 10/30/50 %, partial and spun, reworked (new headline and intro, paragraphs
+dropped and reordered, lightly spun) and stitched (parts of two originals). Hard negatives
+that must pair with nothing: held-out articles (never stored otherwise) with the quoted
+statements of a same-topic stored article spliced in ("independent reports sharing quotes"),
+and every other stored article (same-topic stories of other outlets).
+
+Everything is ingested, in publication order, through :class:`copycat.ingest.PipelineChain`
+(extract, fingerprint, match, store) on a temporary SQLite database. The datasketch MinHash
+baseline (word 5-shingles, threshold 0.5) and bare ``trafilatura.extract`` run on the same
+pages in the same run, so the figures are ratios on one machine at one moment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from html import escape
+from pathlib import Path
+
+import trafilatura
+from datasketch import MinHash, MinHashLSH
+from sqlalchemy import select, text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from thesaurus import Spinner, load_thesaurus
+
+from copycat.db import open_database
+from copycat.demo.text import NewsWriter
+from copycat.ingest import PipelineChain, parse_record, standalone_stats
+from copycat.models import Article, Match
+from pipelines.fingerprint import tokenize
+
+OUTLETS = [
+    "https://www.northpost.example",
+    "https://dailyledger.example",
+    "https://www.eveningwire.example",
+    "https://gazette.example",
+]
+COPYCATS = [
+    "https://newsmirror.example",
+    "https://spinhub.example",
+    "https://www.aggregat.example",
+    "https://viralnow.example",
+]
+T0 = datetime(2026, 1, 5, 6, 0, tzinfo=UTC)
+SPIN_RATES = (0.1, 0.3, 0.5)
+
+
+@dataclass
+class Doc:
+    """One page of the corpus and what it is."""
+
+    url: str
+    site: str
+    title: str
+    paragraphs: list[str]
+    published: datetime
+    template: int
+    kind: str = "original"
+    originals: list[str] = field(default_factory=list)
+    credit: str | None = None
+    spin: float = 0.0
+
+    @property
+    def body(self) -> str:
+        return "\n\n".join(self.paragraphs)
+
+
+def read_articles(data_dir: Path) -> list[tuple[str, str, list[str]]]:
+    """Return (file id, title, paragraphs) of every article not listed as a duplicate."""
+    skip: set[str] = set()
+    pairs = data_dir / "derived_duplicate_pairs.tsv"
+    if pairs.exists():
+        for line in pairs.read_text(encoding="utf-8").splitlines()[1:]:
+            fields = line.split("\t")
+            if len(fields) >= 2:
+                skip.update(fields[:2])
+    articles = []
+    for path in sorted((data_dir / "bbc").glob("*/*.txt")):
+        key = f"{path.parent.name}/{path.name}"
+        if key in skip:
+            continue
+        raw = path.read_bytes()
+        try:
+            content = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            content = raw.decode("latin-1")
+        title, _, rest = content.strip().partition("\n")
+        paragraphs = []
+        for block in re.split(r"\n\s*\n", rest):
+            paragraphs += _paragraphs(block.strip())
+        if len(paragraphs) >= 4:
+            articles.append((key, title.strip(), paragraphs))
+    return drop_natural_duplicates(articles)
+
+
+def _paragraphs(block: str) -> list[str]:
+    """Cut a long block (many files keep a whole story in two or three) into 2-4 sentences."""
+    sentences = [s for s in re.split(r"(?<=[.!?\"”])\s+(?=[\"“A-Z0-9])", block) if s]
+    out = []
+    i = 0
+    while i < len(sentences):
+        size = 2 + (len(out) + len(block)) % 3
+        out.append(" ".join(sentences[i : i + size]))
+        i += size
+    return out
+
+
+_QUOTE_SPAN = re.compile(r"[\"“][^\"“”\n]*[\"”]?")
+
+
+def drop_natural_duplicates(
+    articles: list[tuple[str, str, list[str]]], min_containment: float = 0.2
+) -> list[tuple[str, str, list[str]]]:
+    """Leave out articles that share verbatim text with an earlier one (outside quotations).
+
+    The set holds more reused text than ``derived_duplicate_pairs.tsv`` lists (one outlet
+    republishing its own paragraphs under a new headline). Spread over several benchmark
+    outlets such pairs are real copies, not negatives, so one of each is left out. Shared
+    quotations do not count: reports sharing a quote are exactly the negatives to keep.
+    """
+    index: dict[tuple[str, ...], int] = {}
+    kept: list[tuple[str, str, list[str]]] = []
+    for key, title, paragraphs in articles:
+        words = tokenize(_QUOTE_SPAN.sub(" ", "\n".join(paragraphs))).words
+        grams = {words[i : i + 8] for i in range(len(words) - 7)}
+        shared: dict[int, int] = defaultdict(int)
+        for gram in grams:
+            if gram in index:
+                shared[index[gram]] += 1
+        if grams and shared and max(shared.values()) >= min_containment * len(grams):
+            continue
+        for gram in grams:
+            index.setdefault(gram, len(kept))
+        kept.append((key, title, paragraphs))
+    return kept
+
+
+def page(doc: Doc, rng: random.Random) -> str:
+    """Render a page in one of several templates (navigation, sidebars, footers differ)."""
+    body = "".join(f"<p>{escape(p)}</p>" for p in doc.paragraphs)
+    credit = ""
+    if doc.credit:
+        credit = f'<p class="credit">Source: <a href="{doc.credit}">original report</a></p>'
+    date = doc.published.isoformat()
+    if doc.template == 0:
+        return (
+            f"<html><head><title>{escape(doc.title)}</title>"
+            f'<meta property="article:published_time" content="{date}"></head><body>'
+            "<header><nav><a href='/'>Home</a> <a href='/world'>World</a></nav></header>"
+            f"<main><article><h1>{escape(doc.title)}</h1>{body}</article></main>"
+            "<footer><p>Copyright. All rights reserved. Contact us.</p></footer></body></html>"
+        )
+    if doc.template == 1:
+        related = "".join(
+            f"<li><a href='/p/{rng.randint(1, 999)}'>Story {i}</a></li>" for i in range(6)
+        )
+        return (
+            f"<html><head><title>{escape(doc.title)} | News</title></head><body>"
+            "<div class='menu'><a href='/'>Latest</a><a href='/tags'>Tags</a></div>"
+            f"<div class='post'><h2 class='entry-title'>{escape(doc.title)}</h2>"
+            f"<div class='entry-content'>{body}{credit}</div></div>"
+            f"<div class='sidebar'><h3>Recent posts</h3><ul>{related}</ul></div>"
+            "<div class='comments'><p>Leave a reply. Your email will not be published.</p></div>"
+            "</body></html>"
+        )
+    return (
+        f"<!doctype html><html><head><title>{escape(doc.title)}</title></head><body>"
+        f"<section class='story'><header><h1>{escape(doc.title)}</h1>"
+        f"<time datetime='{date}'>{doc.published:%d %B %Y}</time></header>"
+        f"<div class='story-body'>{body}</div>{credit}</section>"
+        "<aside><h4>Trending</h4><p>Share this story with your friends.</p></aside>"
+        "</body></html>"
+    )
+
+
+QUOTED = re.compile(r"[\"“][^\"”]{20,}[\"”][^.]*\.")
+
+
+class CorpusBuilder:
+    """Makes the labelled corpus: originals, copies of every kind, hard negatives."""
+
+    def __init__(self, articles: list[tuple[str, str, list[str]]], seed: int, spinner: Spinner):
+        self.rng = random.Random(seed)
+        self.articles = articles
+        self.spinner = spinner
+        self.writer = NewsWriter(seed)
+
+    def spin(self, paragraphs: list[str], rate: float) -> tuple[list[str], float]:
+        spun, _, achieved = self.spinner.spin("\n\n".join(paragraphs), rate, self.rng)
+        return spun.split("\n\n"), achieved
+
+    def filler(self, n: int) -> list[str]:
+        return list(self.writer.filler(n))
+
+    def build(self, n_originals: int, n_heldout: int) -> tuple[list[Doc], list[Doc]]:
+        """Return (stored documents in publication order, documents expected to pair nothing)."""
+        rng = self.rng
+        order = list(range(len(self.articles)))
+        rng.shuffle(order)
+        heldout = order[:n_heldout]
+        stored_idx = order[n_heldout:]
+        originals: list[Doc] = []
+        for rank, index in enumerate(stored_idx):
+            key, title, paragraphs = self.articles[index]
+            outlet = OUTLETS[rank % len(OUTLETS)]
+            slug = key.replace("/", "-").removesuffix(".txt")
+            originals.append(
+                Doc(
+                    url=f"{outlet}/news/{slug}",
+                    site=outlet,
+                    title=title,
+                    paragraphs=paragraphs,
+                    published=T0 + timedelta(minutes=20 * rank),
+                    template=rank % 3,
+                )
+            )
+        by_topic: dict[str, list[Doc]] = defaultdict(list)
+        for doc in originals:
+            by_topic[doc.url.rsplit("/", 1)[1].split("-")[0]].append(doc)
+        copies: list[Doc] = []
+        kinds = [
+            "verbatim", "partial", "excerpt", "spun10", "spun30", "spun50",
+            "partial_spun", "reworked", "stitched",
+        ]  # fmt: skip
+        sources = rng.sample(originals, min(n_originals, len(originals)))
+        for n, original in enumerate(sources):
+            kind = kinds[n % len(kinds)]
+            copies.append(self._copy(n, kind, original, by_topic))
+        negatives: list[Doc] = []
+        for n, index in enumerate(heldout):
+            key, title, paragraphs = self.articles[index]
+            topic = key.split("/")[0]
+            donor = rng.choice(by_topic[topic])
+            quotes = [m.group(0) for p in donor.paragraphs for m in QUOTED.finditer(p)]
+            mixed = list(paragraphs)
+            for quote in quotes[:4]:
+                mixed.insert(rng.randint(1, len(mixed)), quote)
+            site = COPYCATS[n % len(COPYCATS)].replace("://", "://independent-")
+            negatives.append(
+                Doc(
+                    url=f"{site}/report/{key.replace('/', '-')}",
+                    site=site,
+                    title=title,
+                    paragraphs=mixed,
+                    published=donor.published + timedelta(hours=2),
+                    template=n % 3,
+                    kind="negative_quotes" if quotes else "negative_heldout",
+                )
+            )
+        docs = originals + copies + negatives
+        docs.sort(key=lambda d: d.published)
+        return docs, negatives
+
+    def _copy(self, n: int, kind: str, original: Doc, by_topic: dict[str, list[Doc]]) -> Doc:
+        rng = self.rng
+        paragraphs = list(original.paragraphs)
+        title = original.title
+        originals = [original.url]
+        spin = 0.0
+        if kind == "partial" or kind == "partial_spun":
+            k = max(2, round(len(paragraphs) * rng.uniform(0.4, 0.7)))
+            start = rng.randint(0, len(paragraphs) - k)
+            paragraphs = paragraphs[start : start + k]
+            if rng.random() < 0.5:
+                paragraphs = self.filler(rng.randint(1, 2)) + paragraphs
+            if kind == "partial_spun":
+                paragraphs, spin = self.spin(paragraphs, rng.choice((0.2, 0.3)))
+        elif kind == "excerpt":
+            sentences = re.split(r"(?<=[.!?])\s+", " ".join(paragraphs))
+            k = rng.randint(3, 5)
+            start = rng.randint(0, max(0, len(sentences) - k))
+            excerpt = " ".join(sentences[start : start + k])
+            paragraphs = [*self.filler(rng.randint(4, 7)), excerpt, *self.filler(rng.randint(2, 4))]
+            title = self.writer.report(self.writer.event(), author="Staff").title
+        elif kind.startswith("spun"):
+            rate = int(kind[4:]) / 100
+            paragraphs, spin = self.spin(paragraphs, rate)
+            title = self.spin([title], rate)[0][0]
+        elif kind == "reworked":
+            keep = sorted(rng.sample(range(len(paragraphs)), max(3, round(len(paragraphs) * 0.7))))
+            kept = [paragraphs[i] for i in keep]
+            head, tail = kept[:2], kept[2:]
+            rng.shuffle(tail)
+            paragraphs, spin = self.spin(self.filler(1) + head[::-1] + tail, 0.15)
+            title = self.writer.report(self.writer.event(), author="Staff").title
+        elif kind == "stitched":
+            topic = original.url.rsplit("/", 1)[1].split("-")[0]
+            other = rng.choice([d for d in by_topic[topic] if d is not original])
+            originals.append(other.url)
+            a = paragraphs[: max(2, round(len(paragraphs) * rng.uniform(0.5, 0.7)))]
+            b = other.paragraphs[: max(2, round(len(other.paragraphs) * rng.uniform(0.5, 0.7)))]
+            paragraphs = a + b
+            if rng.random() < 0.5:
+                paragraphs, spin = self.spin(paragraphs, 0.1)
+        site = COPYCATS[n % len(COPYCATS)]
+        latest = original.published
+        if kind == "stitched":
+            latest = max(
+                latest, next(d for d in by_topic[topic] if d.url == originals[1]).published
+            )
+        return Doc(
+            url=f"{site}/{latest:%Y/%m/%d}/{kind}-{n}/",
+            site=site,
+            title=title,
+            paragraphs=paragraphs,
+            published=latest + timedelta(hours=rng.uniform(0.5, 30)),
+            template=rng.randrange(3),
+            kind=kind,
+            originals=originals,
+            credit=original.url if rng.random() < 0.3 else None,
+            spin=spin,
+        )
+
+
+def _ratio(a: float, b: float) -> float:
+    return a / b if b else 0.0
+
+
+def baseline_pairs(texts: dict[str, str], queries: list[str]) -> set[frozenset[str]]:
+    """The datasketch baseline: word 5-shingles, MinHashLSH at threshold 0.5."""
+    lsh = MinHashLSH(threshold=0.5, num_perm=128)
+    hashes = {}
+    for url, body in texts.items():
+        words = tokenize(body).words
+        m = MinHash(num_perm=128)
+        for i in range(max(1, len(words) - 4)):
+            m.update(" ".join(words[i : i + 5]).encode())
+        hashes[url] = m
+        lsh.insert(url, m)
+    pairs = set()
+    for url in queries:
+        if url in hashes:
+            for other in lsh.query(hashes[url]):
+                if other != url:
+                    pairs.add(frozenset((url, other)))
+    return pairs
+
+
+def evaluate(
+    label: str,
+    found: set[tuple[str, str]],
+    docs: list[Doc],
+    directed: bool = True,
+) -> dict[str, object]:
+    """Score (copy, original) pairs against the labels."""
+    copies = {d.url: d for d in docs if d.originals}
+    originals_of = {u: set(d.originals) for u, d in copies.items()}
+    site_of = {d.url: d.site for d in docs}
+    kind_of = {d.url: d.kind for d in docs}
+    by_kind_total: dict[str, int] = defaultdict(int)
+    by_kind_found: dict[str, int] = defaultdict(int)
+    both_found = stitched = 0
+    correct = wrong_direction = sibling = false_accusation = 0
+    unordered = {frozenset(p) for p in found}
+    for url, doc in copies.items():
+        by_kind_total[doc.kind] += 1
+        hits = {o for o in doc.originals if frozenset((url, o)) in unordered}
+        if hits:
+            by_kind_found[doc.kind] += 1
+        if doc.kind == "stitched":
+            stitched += 1
+            both_found += len(hits) == len(doc.originals)
+    negatives = {d.url for d in docs if d.kind.startswith("negative")}
+    accused: list[tuple[str, str]] = []
+    for copy, original in found:
+        if original in originals_of.get(copy, ()):
+            correct += 1
+        elif copy in originals_of.get(original, ()):
+            correct += 1
+            wrong_direction += 1
+        elif originals_of.get(copy, set()) & originals_of.get(original, set()):
+            sibling += 1
+        else:
+            false_accusation += 1
+            accused.append((copy, original))
+    independent = sum(1 for c, o in found if c in negatives or o in negatives)
+    total = sum(by_kind_total.values())
+    result: dict[str, object] = {
+        "method": label,
+        "recall": round(_ratio(sum(by_kind_found.values()), total), 4),
+        "recall_by_kind": {
+            k: round(_ratio(by_kind_found[k], v), 4) for k, v in sorted(by_kind_total.items())
+        },
+        "stitched_both_originals": round(_ratio(both_found, stitched), 4),
+        "pairs": len(found),
+        "pair_precision": round(_ratio(correct, len(found)), 4),
+        "false_accusations": false_accusation,
+        "pairs_with_independent_reports": independent,
+        "sibling_copy_pairs": sibling,
+    }
+    if directed:
+        result["wrong_direction"] = wrong_direction
+        result["direction_right"] = round(_ratio(correct - wrong_direction, correct), 4)
+    result["false_examples"] = [
+        f"{kind_of.get(c)}:{c} -> {kind_of.get(o)}:{o} ({site_of.get(c)} / {site_of.get(o)})"
+        for c, o in accused[:5]
+    ]
+    return result
+
+
+def run_corpus(args: argparse.Namespace) -> dict[str, object]:
+    articles = read_articles(args.data_dir)
+    spinner = Spinner(load_thesaurus(args.thesaurus))
+    docs, negatives = CorpusBuilder(articles, args.seed, spinner).build(
+        args.originals, args.heldout
+    )
+    rng = random.Random(args.seed + 1)
+    pages = {d.url: page(d, rng) for d in docs}
+    print(
+        f"corpus: {len(docs)} pages ({sum(1 for d in docs if d.originals)} copies, "
+        f"{len(negatives)} held-out negatives, {len(articles)} articles read)",
+        file=sys.stderr,
+    )
+
+    # Bare extraction on the same pages: the floor the pipeline is measured against.
+    started = time.perf_counter()
+    for html in pages.values():
+        trafilatura.extract(html)
+    bare = time.perf_counter() - started
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/bench.db"
+        _, sessions = open_database(url)
+        chain = PipelineChain(sessions, standalone_stats())
+        stage_time: dict[str, float] = defaultdict(float)
+        now = datetime.now(UTC)
+        started = time.perf_counter()
+        stored = 0
+        for doc in docs:
+            record = json.dumps(
+                {"url": doc.url, "html": pages[doc.url], "site": doc.site,
+                 "published_at": doc.published.isoformat()}
+            )  # fmt: skip
+            item = parse_record(record, now)
+            try:
+                extract, *later = chain.stages
+                t = time.perf_counter()
+                item = extract.extract_item(item)
+                stage_time[type(extract).__name__] += time.perf_counter() - t
+                for stage in later:
+                    t = time.perf_counter()
+                    item = stage.process_item(item)
+                    stage_time[type(stage).__name__] += time.perf_counter() - t
+            except Exception as error:
+                print(f"dropped {doc.url}: {error}", file=sys.stderr)
+                continue
+            stored += 1
+        elapsed = time.perf_counter() - started
+        with sessions() as session:
+            rows = session.execute(
+                select(Match, Article.url).join(Article, Article.id == Match.copy_id)
+            ).all()
+            urls = dict(session.execute(select(Article.id, Article.url)).all())
+            plan = session.execute(
+                text(
+                    "EXPLAIN QUERY PLAN SELECT article_id, count(bucket) FROM lsh_buckets "
+                    "WHERE bucket IN (1, 2, 3) GROUP BY article_id"
+                )
+            ).all()
+            kinds_found: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+            by_url = {d.url.rstrip("/") + "/" if d.url.endswith("/") else d.url: d for d in docs}
+            found = set()
+            rules: dict[str, int] = defaultdict(int)
+            for match, copy_url in rows:
+                original_url = urls[match.original_id]
+                found.add((copy_url, original_url))
+                rules[match.direction_rule] += 1
+                truth = by_url.get(copy_url)
+                if truth is not None and truth.originals:
+                    kinds_found[truth.kind][match.kind] += 1
+    # Stored URLs are canonicalised; map back to the corpus URLs.
+    canon = {d.url.rstrip("/"): d.url for d in docs}
+    found = {(canon.get(c.rstrip("/"), c), canon.get(o.rstrip("/"), o)) for c, o in found}
+    ours = evaluate("copycat", found, docs)
+    extracted = {d.url: d.body for d in docs}
+    started = time.perf_counter()
+    base = baseline_pairs(extracted, [d.url for d in docs])
+    base_time = time.perf_counter() - started
+    published = {d.url: d.published for d in docs}
+    oriented = {
+        (a, b) if published[a] > published[b] else (b, a) for a, b in (tuple(p) for p in base)
+    }
+    baseline = evaluate("datasketch MinHash 5-shingles t=0.5", oriented, docs, directed=False)
+    return {
+        "pages": len(docs),
+        "stored": stored,
+        "copycat": ours,
+        "baseline": baseline,
+        "kind_labels": {k: dict(v) for k, v in kinds_found.items()},
+        "direction_rules": dict(rules),
+        "throughput": {
+            "bare_trafilatura_docs_per_s": round(len(docs) / bare, 1),
+            "pipeline_docs_per_s": round(stored / elapsed, 1),
+            "ratio_to_bare_extraction": round(bare / elapsed, 3),
+            "stage_seconds": {k: round(v, 2) for k, v in stage_time.items()},
+            "match_and_store_share_of_extract": round(
+                (elapsed - stage_time["ExtractPipeline"]) / stage_time["ExtractPipeline"], 3
+            ),
+            "baseline_seconds_hash_and_query": round(base_time, 2),
+        },
+        "candidate_query_plan": [str(row[-1]) for row in plan],
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data_dir", nargs="?", type=Path,
+                        default=Path("../shared/data/bbc_news_fulltext"))  # fmt: skip
+    parser.add_argument("--originals", type=int, default=900, help="articles that get a copy")
+    parser.add_argument("--heldout", type=int, default=150, help="held-out quote-sharing reports")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--thesaurus", type=Path, default=Path("/usr/share/mythes/th_en_US_v2.dat"))
+    parser.add_argument("--scale", type=int, default=0, help="scaling mode: stored documents")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    if args.scale:
+        from scaling import run_scaling
+
+        result = run_scaling(args)
+    else:
+        result = run_corpus(args)
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,121 @@
+"""A context-blind article spinner driven by a real thesaurus (Debian's ``mythes-en-us``).
+
+The loader reads the MyThes data file (``th_en_US_v2.dat``: a charset line, then per entry
+``word|senses`` followed by one ``(pos)|synonym|synonym…`` line per sense) into a dict. The
+spinner works like the tools copycat sites use: it picks a random sense and a random synonym
+without looking at the context, keeps names, numbers and function words, keeps the case of the
+word it replaces, and re-inflects lemma synonyms crudely ("reported" → "describeed" is avoided,
+"reported" → "described" is what it aims for). Nothing here is third-party text: the
+thesaurus is read from the system at run time.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from pathlib import Path
+
+from pipelines.fingerprint import STOPWORDS
+
+DEFAULT_PATH = Path("/usr/share/mythes/th_en_US_v2.dat")
+_ANNOTATION = re.compile(r"\s*\((?:generic|similar|related|antonym)[^)]*\)\s*$")
+_WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
+
+
+def load_thesaurus(path: Path = DEFAULT_PATH) -> dict[str, list[list[str]]]:
+    """Read a MyThes ``.dat`` file: lower-case word → senses → synonyms (antonyms left out)."""
+    table: dict[str, list[list[str]]] = {}
+    with path.open(encoding="utf-8", errors="replace") as data:
+        data.readline()  # the charset line
+        for line in data:
+            word, _, count = line.rstrip("\n").rpartition("|")
+            if not word or not count.isdigit():
+                continue
+            senses = []
+            for _ in range(int(count)):
+                fields = data.readline().rstrip("\n").split("|")[1:]
+                synonyms = [
+                    _ANNOTATION.sub("", f)
+                    for f in fields
+                    if "(antonym)" not in f and f.lower() != word.lower()
+                ]
+                synonyms = [s for s in synonyms if s and s.replace(" ", "").isalpha()]
+                if synonyms:
+                    senses.append(synonyms)
+            if senses and word.isalpha():
+                table[word.lower()] = senses
+    return table
+
+
+def _inflect(lemma: str, suffix: str) -> str:
+    """Put an inflection back on a lemma synonym (a spinner's crude grammar)."""
+    if not suffix or " " in lemma:
+        return lemma
+    if suffix == "s":
+        return lemma + ("es" if lemma.endswith(("s", "sh", "ch", "x")) else "s")
+    if suffix in ("ed", "ing") and lemma.endswith("e"):
+        lemma = lemma[:-1]
+    return lemma + suffix
+
+
+def _lookup(word: str, table: dict[str, list[list[str]]]) -> tuple[list[list[str]], str] | None:
+    """Return (senses, suffix) for a word or for its lemma with the suffix stripped."""
+    if word in table:
+        return table[word], ""
+    for suffix, candidates in (
+        ("s", (word[:-1], word[:-2])),
+        ("ed", (word[:-2], word[:-1])),
+        ("ing", (word[:-3], word[:-3] + "e")),
+    ):
+        if word.endswith(suffix[-1] if suffix == "s" else suffix):
+            for lemma in candidates:
+                if len(lemma) > 2 and lemma in table:
+                    return table[lemma], suffix
+    return None
+
+
+class Spinner:
+    """Swaps a share of the content words of a text for random thesaurus synonyms."""
+
+    def __init__(self, table: dict[str, list[list[str]]]) -> None:
+        self.table = table
+
+    def spin(
+        self, text: str, rate: float, rng: random.Random, inflect_rate: float = 0.05
+    ) -> tuple[str, list[tuple[str, str]], float]:
+        """Return (spun text, substitutions, achieved rate over content words).
+
+        ``rate`` is the share of content words to swap; ``inflect_rate`` changes the inflection
+        of some words left alone (a plural dropped, a tense changed), as spinners' grammar
+        fixes do.
+        """
+        substitutions: list[tuple[str, str]] = []
+        content = 0
+        sentence_start = True
+
+        def replace(match: re.Match[str]) -> str:
+            nonlocal content, sentence_start
+            word = match.group(0)
+            before = text[max(0, match.start() - 2) : match.start()]
+            opens = sentence_start or any(c in ".!?\n" for c in before)
+            sentence_start = False
+            lower = word.lower()
+            if lower in STOPWORDS or (word[0].isupper() and not opens) or len(word) < 3:
+                return word
+            content += 1
+            if rng.random() >= rate:
+                if rng.random() < inflect_rate and lower.endswith("s") and len(lower) > 4:
+                    return word[:-1]
+                return word
+            found = _lookup(lower, self.table)
+            if found is None:
+                return word
+            senses, suffix = found
+            new = _inflect(rng.choice(rng.choice(senses)), suffix)
+            if word[0].isupper():
+                new = new[0].upper() + new[1:]
+            substitutions.append((word, new))
+            return new
+
+        spun = _WORD.sub(replace, text)
+        return spun, substitutions, len(substitutions) / content if content else 0.0

@@ -1,0 +1,381 @@
+"""Passage alignment that survives spinning, reordering and quoting: the verification step.
+
+Two texts are cut into sentences. Each sentence gets two small feature sets:
+
+* *content keys*: its content words, crudely stemmed (so "announced" meets "announces"), plus
+  numbers and names. A spinner swaps some of these, never all: at half the content words
+  swapped, half of the keys survive;
+* *skeleton grams*: 3-grams of its function-word skeleton (function words, numbers and names,
+  each run of content words one placeholder), which a context-blind spinner leaves intact.
+
+A sentence of one text aligns with the sentence of the other that shares most content keys,
+when both the content overlap and the skeleton overlap are high enough; sentences may match in
+any order (a reworked copy reorders paragraphs). Neighbouring aligned sentences are merged into
+passages with character offsets in both texts.
+
+Quoted speech is discounted: words inside quotation marks (and a sentence that is mostly a
+quote, with its "he said") count neither as aligned nor in the totals, because independent
+reports of one event quote the same statement; a shared quote is not a copy. Coverage, the share
+of a text's own (unquoted) words that the other explains, is what the verdict rests on.
+
+Profiles are cached per text, so a stored article is tokenised once per process, not once per
+comparison.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import pairwise
+
+from pipelines.fingerprint import (
+    PLACEHOLDER,
+    STOPWORDS,
+    Tokens,
+    quoted_mask,
+    skeleton_tokens,
+    tokenize,
+)
+
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"”’')\]]*\s+|\n+")
+_QUOTE_CHARS = '"“”'
+_SUFFIXES = ("ings", "ing", "ied", "ies", "ed", "es", "s", "ly")
+MAX_SENTENCE_WORDS = 60
+"""Longer "sentences" (lists, run-on text) are cut, so one never swallows a whole passage."""
+
+
+def stem(word: str) -> str:
+    """Return a crude stem: inflections a spinner changes ("rose"/"rises" stay apart) go."""
+    if word.endswith("'s"):
+        word = word[:-2]
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """One sentence of a profile: its token range, features and countable (unquoted) words."""
+
+    start: int
+    end: int
+    content: frozenset[str]
+    grams: frozenset[tuple[str, ...]]
+    words: int
+    """Words that count towards coverage (0 for a quote)."""
+    paragraph: int
+    quote: bool = False
+    """Mostly a quotation: it may align (an excerpt keeps its quotes) but explains nothing."""
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """What alignment needs to know about one text, computed once and cached."""
+
+    text: str
+    tokens: Tokens
+    sentences: tuple[Sentence, ...]
+    words: int
+    """Countable words: the text's words outside quotations."""
+    keys: frozenset[str]
+
+
+def _sentence_ranges(text: str, tokens: Tokens) -> list[tuple[int, int, int]]:
+    """Return (first token, end token, paragraph number) per sentence."""
+    cuts = [m.end() for m in _SENTENCE_BREAK.finditer(text)]
+    paragraph_cuts = {m.end() for m in re.finditer(r"\n\s*\n|\n", text)}
+    ranges: list[tuple[int, int, int]] = []
+    start = 0
+    paragraph = 0
+    cut_index = 0
+    for i, (token_start, _) in enumerate(tokens.spans):
+        new_paragraph = False
+        while cut_index < len(cuts) and cuts[cut_index] <= token_start:
+            new_paragraph = new_paragraph or cuts[cut_index] in paragraph_cuts
+            cut_index += 1
+            if i > start:
+                ranges.append((start, i, paragraph))
+                start = i
+        if new_paragraph:
+            paragraph += 1
+        if i - start >= MAX_SENTENCE_WORDS:
+            ranges.append((start, i, paragraph))
+            start = i
+    if start < len(tokens):
+        ranges.append((start, len(tokens), paragraph))
+    return ranges
+
+
+@lru_cache(maxsize=8192)
+def profile(text: str) -> Profile:
+    """Return the (cached) alignment profile of ``text``."""
+    tokens = tokenize(text)
+    quoted = quoted_mask(text, tokens)
+    shape_of = skeleton_tokens(text, tokens)
+    sentences = []
+    for start, end, paragraph in _sentence_ranges(text, tokens):
+        quoted_words = sum(quoted[start:end])
+        # A sentence that is mostly a quote is the quote plus its attribution: discount it all.
+        is_quote = quoted_words * 2 >= end - start
+        countable = 0 if is_quote else end - start - quoted_words
+        keys = frozenset(
+            stem(tokens.words[i])
+            for i in range(start, end)
+            if (is_quote or not quoted[i])
+            and tokens.words[i] not in STOPWORDS
+            and len(tokens.words[i]) > 1
+        )
+        shape = shape_of[start:end]
+        collapsed = [
+            s for k, s in enumerate(shape) if s != PLACEHOLDER or k == 0 or shape[k - 1] != s
+        ]
+        grams = frozenset(tuple(collapsed[k : k + 3]) for k in range(len(collapsed) - 2))
+        sentences.append(Sentence(start, end, keys, grams, countable, paragraph, is_quote))
+    words = sum(s.words for s in sentences)
+    return Profile(
+        text=text,
+        tokens=tokens,
+        sentences=tuple(sentences),
+        words=words,
+        keys=frozenset(k for s in sentences for k in s.content),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AlignConfig:
+    """Sentence-match thresholds (domain terms: how alike two sentences must be)."""
+
+    min_content_overlap: float = 0.3
+    """Share of the smaller sentence's content keys the other must have too."""
+    min_skeleton_overlap: float = 0.4
+    """Share of the smaller sentence's skeleton grams the other must have too."""
+    strong_content_overlap: float = 0.7
+    """A sentence sharing this much content aligns whatever its skeleton (light rewording)."""
+    min_shared_keys: int = 3
+    min_run_similarity: float = 0.8
+    """Mean sentence similarity an excerpt (a run of aligned sentences) must reach."""
+
+
+@dataclass(frozen=True, slots=True)
+class SentencePair:
+    """Sentence ``a`` of one text aligned with sentence ``b`` of the other."""
+
+    a: int
+    b: int
+    similarity: float
+
+
+def match_sentences(
+    a: Profile, b: Profile, config: AlignConfig = AlignConfig()
+) -> list[SentencePair]:
+    """Align each countable sentence of ``a`` with its best sentence of ``b``, in any order."""
+    postings: dict[str, list[int]] = {}
+    for j, sentence in enumerate(b.sentences):
+        if sentence.words or sentence.quote:
+            for key in sentence.content:
+                postings.setdefault(key, []).append(j)
+    pairs: list[SentencePair] = []
+    used_b: set[int] = set()
+    for i, sentence in enumerate(a.sentences):
+        if len(sentence.content) < config.min_shared_keys:
+            continue
+        counts: Counter[int] = Counter()
+        for key in sentence.content:
+            for j in postings.get(key, ()):
+                counts[j] += 1
+        best: SentencePair | None = None
+        for j, shared in counts.most_common(3):
+            if shared < config.min_shared_keys:
+                break
+            other = b.sentences[j]
+            if other.quote != sentence.quote:
+                continue
+            content = shared / min(len(sentence.content), len(other.content))
+            if content < config.min_content_overlap:
+                continue
+            smaller = min(len(sentence.grams), len(other.grams))
+            shape = len(sentence.grams & other.grams) / smaller if smaller else 0.0
+            if content < config.strong_content_overlap and shape < config.min_skeleton_overlap:
+                continue
+            similarity = (content + shape) / 2
+            if (
+                best is None
+                or similarity > best.similarity
+                or (similarity == best.similarity and j not in used_b)
+            ):
+                best = SentencePair(i, j, similarity)
+        if best is not None:
+            pairs.append(best)
+            used_b.add(best.b)
+    return pairs
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A run of text aligned between two documents, as word and character ranges in each."""
+
+    a_words: tuple[int, int]
+    b_words: tuple[int, int]
+    a_chars: tuple[int, int]
+    b_chars: tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Alignment:
+    """How two texts line up: aligned passages, the words swapped inside them, coverages."""
+
+    passages: tuple[Passage, ...]
+    substitutions: tuple[tuple[str, str], ...]
+    a_coverage: float
+    b_coverage: float
+    aligned_words: int
+    swapped_words: int
+    longest_run: int = 0
+    """Most sentences aligned one after another in both texts (an excerpt's length)."""
+    run_words: int = 0
+    """Countable words of the copy side in that longest run."""
+    reordered: bool = False
+    """Aligned sentences appear in a different order in the two texts."""
+
+    @property
+    def spin_rate(self) -> float:
+        """Share of aligned words that were swapped for other words."""
+        return self.swapped_words / self.aligned_words if self.aligned_words else 0.0
+
+
+def _passages(a: Profile, b: Profile, pairs: list[SentencePair]) -> list[Passage]:
+    """Merge aligned sentences that follow each other in both texts into passages."""
+    result: list[Passage] = []
+    run: list[SentencePair] = []
+
+    def close() -> None:
+        if not run:
+            return
+        a0, a1 = a.sentences[run[0].a].start, a.sentences[run[-1].a].end
+        b0, b1 = b.sentences[run[0].b].start, b.sentences[run[-1].b].end
+        result.append(
+            Passage(
+                a_words=(a0, a1),
+                b_words=(b0, b1),
+                a_chars=(a.tokens.spans[a0][0], a.tokens.spans[a1 - 1][1]),
+                b_chars=(b.tokens.spans[b0][0], b.tokens.spans[b1 - 1][1]),
+            )
+        )
+
+    for pair in sorted(pairs, key=lambda p: p.a):
+        if run and pair.a == run[-1].a + 1 and pair.b == run[-1].b + 1:
+            run.append(pair)
+            continue
+        close()
+        run = [pair]
+    close()
+    return result
+
+
+def _longest_run(
+    a: Profile, pairs: list[SentencePair], min_similarity: float = 0.0
+) -> tuple[int, int]:
+    """Return the longest chain of consecutive aligned sentences and its countable words.
+
+    Aligned quotations count as links of the chain (an excerpt keeps its quotes) but add no
+    words; a chain needs two unquoted sentences to count at all, so reports sharing a quote
+    and its "he said" make no chain.
+    """
+    best = (0, 0)
+    length = words = unquoted = 0
+    similar = 0.0
+    previous: SentencePair | None = None
+    for pair in sorted(pairs, key=lambda p: p.a):
+        sentence = a.sentences[pair.a]
+        if previous is not None and pair.a == previous.a + 1 and pair.b == previous.b + 1:
+            length += 1
+        else:
+            length = words = unquoted = 0
+            similar = 0.0
+            length = 1
+        words += sentence.words
+        if not sentence.quote:
+            unquoted += 1
+            similar += pair.similarity
+        previous = pair
+        # An excerpt is taken word for word or spun, not rewritten: edited sentences (an
+        # outlet reusing its own background paragraphs, rephrased) make no excerpt.
+        if unquoted >= 2 and similar / unquoted >= min_similarity:
+            best = max(best, (length, words))
+    return best
+
+
+def _diff(
+    a: Profile, b: Profile, pairs: list[SentencePair]
+) -> tuple[int, int, list[tuple[str, str]]]:
+    """Word-diff aligned sentences: (aligned content words, swapped ones, substitutions a → b).
+
+    Only content words count: the spin rate is the share of them a spinner replaced.
+    """
+    aligned = swapped = 0
+    substitutions: list[tuple[str, str]] = []
+    for pair in pairs:
+        sa, sb = a.sentences[pair.a], b.sentences[pair.b]
+        wa = a.tokens.words[sa.start : sa.end]
+        wb = b.tokens.words[sb.start : sb.end]
+        matcher = difflib.SequenceMatcher(None, wa, wb, autojunk=False)
+        for op, i1, i2, j1, j2 in matcher.get_opcodes():
+            content = sum(w not in STOPWORDS for w in wa[i1:i2])
+            if op == "equal":
+                aligned += content
+            elif op == "replace" and max(i2 - i1, j2 - j1) <= 4:
+                aligned += content
+                swapped += content
+                substitutions.append((" ".join(wa[i1:i2]), " ".join(wb[j1:j2])))
+    return aligned, swapped, substitutions
+
+
+def align_profiles(a: Profile, b: Profile, config: AlignConfig = AlignConfig()) -> Alignment:
+    """Align two profiled texts; coverages count only words outside quotations."""
+    pairs = match_sentences(a, b, config)
+    covered_a = sum(a.sentences[p.a].words for p in pairs)
+    covered_b = sum(b.sentences[j].words for j in {p.b for p in pairs})
+    longest, run_words = _longest_run(a, pairs, config.min_run_similarity)
+    ordered = sorted(pairs, key=lambda p: p.a)
+    reordered = any(x.b > y.b for x, y in pairwise(ordered))
+    return Alignment(
+        passages=tuple(_passages(a, b, pairs)),
+        substitutions=(),
+        a_coverage=min(1.0, covered_a / a.words) if a.words else 0.0,
+        b_coverage=min(1.0, covered_b / b.words) if b.words else 0.0,
+        aligned_words=0,
+        swapped_words=0,
+        longest_run=longest,
+        run_words=run_words,
+        reordered=reordered,
+    )
+
+
+def with_substitutions(
+    a: Profile, b: Profile, alignment: Alignment, config: AlignConfig = AlignConfig()
+) -> Alignment:
+    """Return ``alignment`` with the word-level diff filled in (only for pairs kept: it costs)."""
+    pairs = match_sentences(a, b, config)
+    aligned, swapped, substitutions = _diff(a, b, pairs)
+    return Alignment(
+        passages=alignment.passages,
+        substitutions=tuple(substitutions),
+        a_coverage=alignment.a_coverage,
+        b_coverage=alignment.b_coverage,
+        aligned_words=aligned,
+        swapped_words=swapped,
+        longest_run=alignment.longest_run,
+        run_words=alignment.run_words,
+        reordered=alignment.reordered,
+    )
+
+
+def align(a: Tokens | str, b: Tokens | str, config: AlignConfig = AlignConfig()) -> Alignment:
+    """Align two texts (strings) completely, with the word diff; a convenience for callers."""
+    pa = profile(a if isinstance(a, str) else " ".join(a.words))
+    pb = profile(b if isinstance(b, str) else " ".join(b.words))
+    return with_substitutions(pa, pb, align_profiles(pa, pb, config), config)

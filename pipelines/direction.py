@@ -1,0 +1,153 @@
+"""Which of two matched documents is the copy: evidence rules, strongest first.
+
+1. a credit in the copy: a link to the other page, its canonical pointing there, a feed
+   ``<source>``, or a credit line naming the other site ("Source: The Courier");
+2. the site roles, when one site is registered as a source and the other as a copycat;
+3. the earliest trustworthy time: our own first-seen time when the two differ by more than a
+   crawl interval (nobody can fake when *we* saw a page), then dates from feeds, sitemaps or an
+   ingest record, then the dates pages claim about themselves (a copy may keep or invent one);
+4. the text itself: a spinner swaps common words for odd ones, so the side whose swapped words
+   are the longer, rarer-looking ones is the copy;
+5. nothing else left: the document stored first stays the original.
+
+The rule that decided is returned with its evidence so a person can check it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from copycat.urls import canonicalise, origin_of
+
+if TYPE_CHECKING:
+    from pipelines.match import DocumentView
+
+FIRST_SEEN_MARGIN = timedelta(hours=6)
+"""First-seen times closer than this say nothing: both pages may have come in one crawl."""
+
+TRUSTED_SOURCES = frozenset({"input", "feed", "sitemap"})
+"""Publication dates recorded by someone other than the page itself."""
+
+_CREDIT_WORDS = re.compile(
+    r"\b(source|sources|via|credit|credits|originally|courtesy|first published|reported by)\b",
+    re.IGNORECASE,
+)
+
+
+def _same_page(url_a: str | None, url_b: str | None) -> bool:
+    if not url_a or not url_b:
+        return False
+    try:
+        return canonicalise(url_a) == canonicalise(url_b)
+    except ValueError:
+        return False
+
+
+def _names_of(doc: DocumentView) -> list[str]:
+    """Return how a credit line may name ``doc``'s site: its name, its host, its bare domain."""
+    names = [doc.site_name] if doc.site_name else []
+    try:
+        host = origin_of(doc.url).split("://", 1)[-1].split(":")[0]
+    except ValueError:
+        return [n for n in names if n]
+    names += [host, host.removeprefix("www.")]
+    return [n for n in names if n and len(n) >= 4]
+
+
+def credit_line(copy_text: str, original: DocumentView) -> bool:
+    """True when a short line of ``copy_text`` credits ``original``'s site by name."""
+    names = [n.lower() for n in _names_of(original)]
+    if not names:
+        return False
+    for line in copy_text.splitlines():
+        if len(line) > 200 or not _CREDIT_WORDS.search(line):
+            continue
+        lowered = line.lower()
+        if any(name in lowered for name in names):
+            return True
+    return False
+
+
+def credits(copy: DocumentView, original: DocumentView) -> str | None:
+    """Return how ``copy`` credits ``original`` (link, canonical, feed source, name), or None."""
+    targets = [original.url, original.canonical_url]
+    if any(_same_page(link, target) for link in copy.links for target in targets):
+        return "link"
+    if any(_same_page(copy.canonical_url, target) for target in targets):
+        return "canonical"
+    if any(_same_page(copy.source_url_hint, target) for target in targets):
+        return "feed_source"
+    if credit_line(copy.text, original):
+        return "name"
+    return None
+
+
+def _trusted_time(doc: DocumentView) -> datetime | None:
+    if doc.published_at is not None and (
+        doc.published_source is None or doc.published_source in TRUSTED_SOURCES
+    ):
+        return doc.published_at
+    return None
+
+
+def _claimed_time(doc: DocumentView) -> datetime | None:
+    return doc.published_at
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _oddness(words: Sequence[str]) -> float:
+    """How unusual a run of swapped-in words looks: longer words and phrases are rarer."""
+    if not words:
+        return 0.0
+    return sum(len(w) + 3 * w.count(" ") + 2 * w.count("-") for w in words) / len(words)
+
+
+def text_direction(substitutions: Sequence[tuple[str, str]]) -> bool | None:
+    """From swaps (a-side word, b-side word): True if ``a`` looks spun, None if unclear."""
+    if len(substitutions) < 3:
+        return None
+    a_odd = _oddness([a for a, _ in substitutions])
+    b_odd = _oddness([b for _, b in substitutions])
+    if abs(a_odd - b_odd) < 0.5:
+        return None
+    return a_odd > b_odd
+
+
+def decide_direction(
+    a: DocumentView,
+    b: DocumentView,
+    substitutions: Sequence[tuple[str, str]] = (),
+) -> tuple[bool, str, dict[str, Any]]:
+    """Decide which of two matched documents is the copy: returns (a_is_copy, rule, evidence)."""
+    for copy, original, a_is_copy in ((a, b, True), (b, a, False)):
+        how = credits(copy, original)
+        if how is not None and credits(original, copy) is None:
+            return a_is_copy, f"credit_{how}", {"credit": how}
+    if {a.site_role, b.site_role} == {"source", "copycat"}:
+        return a.site_role == "copycat", "site_role", {"roles": [a.site_role, b.site_role]}
+    evidence: dict[str, Any] = {
+        "first_seen": [_iso(a.first_seen_at), _iso(b.first_seen_at)],
+        "published": [_iso(a.published_at), _iso(b.published_at)],
+        "published_source": [a.published_source, b.published_source],
+    }
+    seen_a, seen_b = a.first_seen_at, b.first_seen_at
+    if seen_a is not None and seen_b is not None and abs(seen_a - seen_b) > FIRST_SEEN_MARGIN:
+        return seen_a > seen_b, "first_seen", evidence
+    for rule, time_of in (("trusted_date", _trusted_time), ("page_date", _claimed_time)):
+        time_a, time_b = time_of(a), time_of(b)
+        if time_a is not None and time_b is not None and time_a != time_b:
+            return time_a > time_b, rule, evidence
+    verdict = text_direction(substitutions)
+    if verdict is not None:
+        evidence["swaps"] = len(substitutions)
+        return verdict, "text_oddness", evidence
+    if seen_a is not None and seen_b is not None and seen_a != seen_b:
+        return seen_a > seen_b, "first_seen", evidence
+    # Nothing tells them apart: the one stored first stays the original.
+    return a.id is None or (b.id is not None and a.id > b.id), "first_stored", evidence
