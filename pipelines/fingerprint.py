@@ -200,14 +200,14 @@ VIEW_STRIDE = 1000
 
 # Function words: a spinner leaves them alone (it only has synonyms for content words), so
 # their order, with the gaps between them, survives spinning. Our own list.
-_STOPWORD_LIST = """a about above after again against all also am an and any are as at be
-    because been before being below between both but by can could did do does doing down during each few
-    for from further had has have having he her here hers herself him himself his how i if in into
-    is it its itself just me more most my no nor not now of off on once only or other our ours
-    out over own same she should so some such than that the their theirs them then there these
-    they this those through to too under until up very was we were what when where which while
-    who whom why will with would you your yours shall may might must per since yet upon within
-    without though although whether"""
+_STOPWORD_LIST = """a about above after again against all also am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for
+    from further had has have having he her here hers herself him himself his how i if in
+    into is it its itself just me more most my no nor not now of off on once only or other
+    our ours out over own same she should so some such than that the their theirs them then
+    there these they this those through to too under until up very was we were what when
+    where which while who whom why will with would you your yours shall may might must per
+    since yet upon within without though although whether"""
 STOPWORDS = frozenset(_STOPWORD_LIST.split())
 
 _OPENS_SENTENCE = frozenset('.!?:;"“”\n')
