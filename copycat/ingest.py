@@ -62,17 +62,41 @@ def parse_record(line: str, now: datetime) -> ArticleItem:
         if published_at is None:
             raise RecordError(f"'published_at' is not an ISO 8601 date: {published!r}")
     title = record.get("title")
+    crawled = _crawl_fields(record)
     return ArticleItem(
         url=url,
         site=site,
-        fetched_at=now,
+        fetched_at=crawled.pop("fetched_at", None) or now,
         html=html if isinstance(html, str) else None,
         text=text if isinstance(text, str) and not isinstance(html, str) else None,
         content_type="text/html" if isinstance(html, str) else None,
-        discovered_via="ingest",
+        discovered_via=crawled.pop("discovered_via", None) or "ingest",
         title_hint=title if isinstance(title, str) else None,
         input_published_at=published_at,
+        **crawled,
     )
+
+
+_CRAWL_DATES = ("fetched_at", "feed_published_at", "sitemap_published_at")
+_CRAWL_STRINGS = ("discovered_via", "source_url_hint")
+
+
+def _crawl_fields(record: dict[str, Any]) -> dict[str, Any]:
+    """Read what a crawl's spill file adds to a record (see ``pipelines.store.spill_record``).
+
+    Optional and lenient: a value of the wrong shape is ignored, not an error, so that a
+    replayed spill file stores every article the crawl would have stored.
+    """
+    fields: dict[str, Any] = {}
+    for name in _CRAWL_DATES:
+        value = record.get(name)
+        if isinstance(value, str) and (parsed := parse_date(value)) is not None:
+            fields[name] = parsed
+    for name in _CRAWL_STRINGS:
+        value = record.get(name)
+        if isinstance(value, str) and value:
+            fields[name] = value
+    return fields
 
 
 def standalone_stats() -> StatsCollector:

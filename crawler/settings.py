@@ -44,16 +44,31 @@ FEED_EXPORT_ENCODING = "utf-8"
 # Discovery bounds, per site and per run.
 CRAWL_MAX_PAGES_PER_SITE = 1000
 CRAWL_MAX_LISTING_DEPTH = 5
+# Sitemap indexes nest at most this deep (hostile ones nest without end, or loop).
+CRAWL_MAX_SITEMAP_DEPTH = 3
 
 # One download slot per site; robots.txt Crawl-delay (capped) and Retry-After on 429/503 (up to
 # CRAWL_RETRY_AFTER_MAX seconds; longer waits fail the request instead) hold a site back;
 # conditional requests for listings.
 DOWNLOADER_MIDDLEWARES = {
+    # Only registered origins, no private addresses, no credentials: before anything else
+    # (robots.txt included) may cause a connection. Loops, long redirect chains and
+    # decompression bombs are counted (see crawler/safety.py).
+    "crawler.safety.SafetyMiddleware": 40,
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "crawler.safety.SafeHttpCompressionMiddleware": 590,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.safety.SafeRedirectMiddleware": 600,
     "crawler.politeness.SiteSlotMiddleware": 50,
     "crawler.politeness.RetryAfterMiddleware": 555,
     "crawler.conditional.ConditionalRequestMiddleware": 560,
     "crawler.politeness.CrawlDelayMiddleware": 580,
 }
+# Redirect chains longer than this are refused (loops are refused at once).
+REDIRECT_MAX_TIMES = 5
+# Requests to origins that are not registered sites are refused; True lets them through
+# (public addresses only: private, loopback and link-local ones are always refused).
+SAFETY_ALLOW_UNREGISTERED = False
 CRAWL_MAX_CRAWL_DELAY = 60.0
 CRAWL_RETRY_AFTER_MAX = 300.0
 
@@ -66,6 +81,8 @@ CRAWL_LOCK_HEARTBEAT = 30.0
 ITEM_PIPELINES = {
     "pipelines.extract.ExtractPipeline": 100,
     "pipelines.fingerprint.FingerprintPipeline": 200,
+    # Holds items while the database is unreachable, before the stages that use it.
+    "pipelines.store.DatabaseGatePipeline": 250,
     "pipelines.match.MatchPipeline": 300,
     "pipelines.store.StorePipeline": 400,
 }
@@ -76,6 +93,11 @@ EXTENSIONS = {
     "crawler.extensions.DroppedPageRecorder": 505,
     "crawler.extensions.ProgressReporter": 510,
 }
+
+# While the database is unreachable, items wait and writes are retried this long; then they
+# go to the spill file (JSON lines) for `copycat ingest` to replay.
+STORE_RETRY_SECONDS = 60.0
+STORE_SPILL_FILE = "copycat-spill.jsonl"
 
 EXTRACT_MIN_CHARS = 500
 # Worker processes for HTML extraction, so trafilatura does not hold up the reactor thread;

@@ -2,16 +2,35 @@
 
 One short transaction per item. An article is keyed by its canonical URL, so storing the same
 page twice (a re-crawl, an ingest run repeated) updates one row instead of adding another.
+
+The database may go away mid-crawl (a restart, a fail-over, a lock timeout). A transaction
+that fails with a connection-level error is retried with backoff for up to
+``STORE_RETRY_SECONDS``; an item that still cannot be written is never dropped silently: it
+is appended to a spill file (``STORE_SPILL_FILE``, JSON lines in the ``copycat ingest``
+format) and the log says how to replay it. Items that a *database* error stops in an earlier
+stage (the match stage reads the database too) are spilled the same way, and
+:class:`DatabaseGatePipeline` holds items before the match stage while the database is down,
+so that most of them are simply written once it is back.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any, Self
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
-from sqlalchemy import delete, or_, select
+from scrapy import signals
+from scrapy.exceptions import DropItem
+from sqlalchemy import delete, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from copycat.db import session_scope
@@ -22,10 +41,18 @@ from pipelines.match import redundant_pairs
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
+    from twisted.python.failure import Failure
 
     from crawler.items import ArticleItem
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+DEFAULT_RETRY_SECONDS = 60.0
+DEFAULT_SPILL_FILE = "copycat-spill.jsonl"
+_FIRST_DELAY = 0.25
+_MAX_DELAY = 5.0
 
 
 def _insert(session: Session) -> Any:
@@ -228,27 +255,309 @@ def prune_sibling_pairs(session: Session, article_id: int) -> int:
     return len(redundant)
 
 
-class StorePipeline:
-    """Scrapy pipeline: write each item in its own short transaction."""
+# --------------------------------------------------------------------------- faults
 
-    def __init__(self, sessions: sessionmaker[Session], stats: StatsCollector | None = None):
+
+def is_transient(error: BaseException) -> bool:
+    """Tell whether a database error is worth retrying: the connection, not the data.
+
+    Connection refused or lost, server shutting down, lock or deadlock timeouts and
+    serialization failures all surface as ``OperationalError`` (or ``InterfaceError`` for a
+    closed connection); a constraint violation or a bug is an ``IntegrityError`` /
+    ``ProgrammingError`` and retrying it would only fail again.
+    """
+    if isinstance(error, OperationalError | InterfaceError):
+        return True
+    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
+
+
+def describe_error(error: BaseException) -> str:
+    """One short line for the log: the driver's message without SQL or bound parameters.
+
+    SQLAlchemy's own message appends the statement and its parameters, which would put a
+    whole page of HTML into the log.
+    """
+    original = getattr(error, "orig", None) or error
+    first = (str(original).strip().splitlines() or [""])[0]
+    return f"{type(original).__name__}: {first[:300]}"
+
+
+def retry_transient(
+    action: Callable[[], T],
+    budget_seconds: float,
+    what: str,
+    sleep: Callable[[float], None] = time.sleep,
+    on_retry: Callable[[BaseException], None] | None = None,
+) -> T:
+    """Run ``action``, retrying it with exponential backoff while it fails transiently.
+
+    Gives up (re-raising the last error) once another wait would pass ``budget_seconds``
+    since the first attempt; non-transient errors are raised at once.
+    """
+    started = time.monotonic()
+    delay = _FIRST_DELAY
+    attempt = 1
+    while True:
+        try:
+            return action()
+        except Exception as error:
+            if not is_transient(error):
+                raise
+            waited = time.monotonic() - started
+            if waited + delay > budget_seconds:
+                raise
+            logger.warning(
+                "database unavailable while %s (attempt %d, %.1fs so far): %s; retrying in %.2fs",
+                what,
+                attempt,
+                waited,
+                describe_error(error),
+                delay,
+            )
+            if on_retry is not None:
+                on_retry(error)
+            sleep(delay)
+            delay = min(delay * 2, _MAX_DELAY)
+            attempt += 1
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def spill_record(item: ArticleItem) -> dict[str, Any]:
+    """Return the ``copycat ingest`` record that reproduces ``item`` when replayed.
+
+    Besides the ingest fields it keeps what the crawl knew about the page (how it was found,
+    feed and sitemap dates, when it was fetched), which ``copycat ingest`` reads back.
+    """
+    record: dict[str, Any] = {"url": item.url, "site": item.site}
+    if item.html is not None:
+        record["html"] = item.html
+    elif item.text is not None:
+        record["text"] = item.text
+    elif item.article is not None:
+        record["text"] = item.article.text
+    record.update(
+        {
+            "title": item.title_hint,
+            "published_at": _iso(item.input_published_at),
+            "fetched_at": _iso(item.fetched_at),
+            "discovered_via": item.discovered_via,
+            "feed_published_at": _iso(item.feed_published_at),
+            "sitemap_published_at": _iso(item.sitemap_published_at),
+            "source_url_hint": item.source_url_hint,
+            "content_type": item.content_type,
+        }
+    )
+    return {key: value for key, value in record.items() if value is not None}
+
+
+class SpillFile:
+    """An append-only JSON-lines file of items that could not be stored, for a later replay.
+
+    Each record is flushed and fsynced before :meth:`write` returns: the spill file is what
+    stands between a failed write and a lost article.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+
+    def write(self, record: dict[str, Any]) -> None:
+        """Append one record."""
+        line = json.dumps(record, ensure_ascii=False) + "\n"
+        with self._lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a", encoding="utf-8") as handle:
+                handle.write(line)
+                handle.flush()
+                os.fsync(handle.fileno())
+
+
+# --------------------------------------------------------------------------- pipelines
+
+
+class StorePipeline:
+    """Scrapy pipeline: write each item in its own short transaction, retrying outages."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        stats: StatsCollector | None = None,
+        retry_seconds: float = DEFAULT_RETRY_SECONDS,
+        spill_path: Path | str = DEFAULT_SPILL_FILE,
+    ):
         self.sessions = sessions
         self.stats = stats
+        self.retry_seconds = retry_seconds
+        self.spill = SpillFile(Path(spill_path))
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        """Open the configured database (``COPYCAT_DATABASE_URL``)."""
+        """Open the configured database (``COPYCAT_DATABASE_URL``); read ``STORE_…`` settings.
+
+        Also listens for items that another stage failed on because of the database, so
+        that they are spilled instead of lost.
+        """
         from copycat.db import open_database
 
-        _, sessions = open_database(crawler.settings.get("COPYCAT_DATABASE_URL"))
-        return cls(sessions, crawler.stats)
+        settings = crawler.settings
+        _, sessions = open_database(settings.get("COPYCAT_DATABASE_URL"))
+        pipeline = cls(
+            sessions,
+            crawler.stats,
+            retry_seconds=settings.getfloat("STORE_RETRY_SECONDS", DEFAULT_RETRY_SECONDS),
+            spill_path=settings.get("STORE_SPILL_FILE") or DEFAULT_SPILL_FILE,
+        )
+        crawler.signals.connect(pipeline.item_error, signal=signals.item_error)
+        return pipeline
 
-    def process_item(self, item: ArticleItem) -> ArticleItem:
-        """Store the item; count articles and pairs stored."""
+    def _count(self, key: str, count: int = 1) -> None:
+        if self.stats is not None:
+            self.stats.inc_value(key, count)
+
+    def _store_once(self, item: ArticleItem) -> int:
         with session_scope(self.sessions) as session:
             _, pruned = store_item(session, item)
-        if self.stats is not None:
-            self.stats.inc_value("store/articles")
-            # Net pairs: those between two copies of one original are taken back out.
-            self.stats.inc_value("store/pairs", len(item.matches) - pruned)
+        return pruned
+
+    def process_item(self, item: ArticleItem) -> ArticleItem:
+        """Store the item (retrying outages); count articles and pairs stored.
+
+        Raises:
+            DropItem: the database stayed unavailable for ``retry_seconds``; the item is in
+                the spill file by then.
+        """
+        try:
+            pruned = retry_transient(
+                lambda: self._store_once(item),
+                self.retry_seconds,
+                f"storing {item.url}",
+                on_retry=lambda _error: self._count("store/retries"),
+            )
+        except Exception as error:
+            if not is_transient(error):
+                raise
+            self.spill_item(item, error)
+            # "from None": the drop is not an extraction refusal (no reason to record).
+            raise DropItem(
+                f"database unavailable, spilled to {self.spill.path}: {item.url}"
+            ) from None
+        self._count("store/articles")
+        # Net pairs: those between two copies of one original are taken back out.
+        self._count("store/pairs", len(item.matches) - pruned)
         return item
+
+    def spill_item(self, item: ArticleItem, error: BaseException) -> None:
+        """Keep an item that could not be stored in the spill file; log and count it."""
+        self.spill.write(spill_record(item))
+        self._count("store/spilled")
+        logger.error(
+            "could not store %s (%s); kept it in %s: replay with `copycat ingest %s`",
+            item.url,
+            describe_error(error),
+            self.spill.path,
+            self.spill.path,
+        )
+
+    def item_error(self, item: Any, response: Any, spider: Any, failure: Failure) -> None:
+        """Spill an item another stage failed on because the database was unavailable."""
+        from crawler.items import ArticleItem
+
+        error = failure.value
+        if isinstance(item, ArticleItem) and isinstance(error, Exception) and is_transient(error):
+            self.spill_item(item, error)
+
+
+class DatabaseGatePipeline:
+    """Hold items before the stages that use the database while it is unavailable.
+
+    It pings the database and, while that fails with a connection-level error, waits with
+    backoff (without blocking the reactor) for up to ``STORE_RETRY_SECONDS``. Scrapy stops
+    feeding the pipelines once too many responses wait in them, so the crawl pauses rather
+    than piling up pages. An item still waiting after that is spilled (see
+    :class:`StorePipeline`).
+    """
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        stats: StatsCollector | None = None,
+        retry_seconds: float = DEFAULT_RETRY_SECONDS,
+        spill_path: Path | str = DEFAULT_SPILL_FILE,
+    ) -> None:
+        self.sessions = sessions
+        self.stats = stats
+        self.retry_seconds = retry_seconds
+        self.spill = SpillFile(Path(spill_path))
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        """Open the configured database; read ``STORE_RETRY_SECONDS`` and ``STORE_SPILL_FILE``."""
+        from copycat.db import open_database
+
+        settings = crawler.settings
+        _, sessions = open_database(settings.get("COPYCAT_DATABASE_URL"))
+        return cls(
+            sessions,
+            crawler.stats,
+            retry_seconds=settings.getfloat("STORE_RETRY_SECONDS", DEFAULT_RETRY_SECONDS),
+            spill_path=settings.get("STORE_SPILL_FILE") or DEFAULT_SPILL_FILE,
+        )
+
+    def _ping(self) -> None:
+        with self.sessions() as session:
+            session.execute(text("SELECT 1"))
+
+    async def process_item(self, item: ArticleItem) -> ArticleItem:
+        """Pass the item on as soon as the database answers."""
+        try:
+            self._ping()
+            return item
+        except Exception as error:
+            if not is_transient(error):
+                raise
+            first_error: BaseException = error
+        if self.stats is not None:
+            self.stats.inc_value("store/held")
+        started = time.monotonic()
+        delay = _FIRST_DELAY
+        logger.warning(
+            "database unavailable (%s): holding %s until it is back",
+            describe_error(first_error),
+            item.url,
+        )
+        while time.monotonic() - started + delay <= self.retry_seconds:
+            await _sleep(delay)
+            delay = min(delay * 2, _MAX_DELAY)
+            try:
+                self._ping()
+            except Exception as error:
+                if not is_transient(error):
+                    raise
+                first_error = error
+                continue
+            logger.info("database is back after %.1fs", time.monotonic() - started)
+            return item
+        self.spill.write(spill_record(item))
+        if self.stats is not None:
+            self.stats.inc_value("store/spilled")
+        logger.error(
+            "database unavailable for %.0fs (%s): kept %s in %s: replay with `copycat ingest %s`",
+            self.retry_seconds,
+            describe_error(first_error),
+            item.url,
+            self.spill.path,
+            self.spill.path,
+        )
+        raise DropItem(f"database unavailable, spilled to {self.spill.path}: {item.url}")
+
+
+async def _sleep(seconds: float) -> None:
+    """Wait without blocking the reactor (whichever reactor is installed)."""
+    from scrapy.utils.defer import maybe_deferred_to_future
+    from twisted.internet import reactor
+    from twisted.internet.task import deferLater
+
+    await maybe_deferred_to_future(deferLater(reactor, seconds, lambda: None))

@@ -99,3 +99,15 @@ def run_cli(
             f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
         )
     return result
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """End the session with the fault-and-abuse suite's line, if its tests ran."""
+    from tests.hostile_report import FAULTS, HOSTILE_INPUTS, summary_line
+
+    line = summary_line()
+    if line is not None:
+        terminalreporter.section("fault-and-abuse suite")
+        terminalreporter.write_line(line)
+        terminalreporter.write_line(f"  inputs: {', '.join(sorted(HOSTILE_INPUTS))}")
+        terminalreporter.write_line(f"  faults: {', '.join(sorted(FAULTS))}")
