@@ -296,6 +296,30 @@ def cmd_matches(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rematch(args: argparse.Namespace) -> int:
+    """Recompute fingerprints and pairs with the current method (after a method change)."""
+    from pipelines.match import METHOD_VERSION
+    from pipelines.rematch import rematch
+
+    result = rematch(_open(args), since=args.since)
+    summary = {
+        "articles": result.articles,
+        "pairs_before": result.pairs_before,
+        "pairs_after": result.pairs_after,
+        "pairs_by_older_methods_before": result.outdated_before,
+        "method": METHOD_VERSION,
+    }
+    if args.json:
+        _print_json(summary)
+    else:
+        print(
+            f"rematched {result.articles} articles with {METHOD_VERSION}: "
+            f"{result.pairs_before} pairs before ({result.outdated_before} by older methods), "
+            f"{result.pairs_after} after"
+        )
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     """Per site: articles, copies found, share copied, top sources."""
     with _open(args)() as session:
@@ -453,6 +477,14 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--json", action="store_true")
     out.add_argument("--csv", action="store_true")
     matches.set_defaults(handler=cmd_matches)
+
+    rematch = commands.add_parser(
+        "rematch", help="recompute pairs with the current method and thresholds"
+    )
+    rematch.add_argument("--since", type=_parse_since, metavar="DATE",
+                         help="only articles first seen since DATE")  # fmt: skip
+    rematch.add_argument("--json", action="store_true")
+    rematch.set_defaults(handler=cmd_rematch)
 
     report = commands.add_parser("report", help="per site: how much is copied, and from whom")
     report.add_argument("--json", action="store_true")

@@ -147,15 +147,14 @@ def store_item(session: Session, item: ArticleItem) -> tuple[int, int]:
 
     session.execute(delete(LshBucket).where(LshBucket.article_id == article_id))
     if fingerprint.buckets:
+        # executemany of one cached statement: a multi-row VALUES is compiled anew for every
+        # article (its parameter count varies) and cost more than everything else stored.
         session.execute(
-            insert(LshBucket)
-            .values(
-                [
-                    {"bucket": bucket, "band": band, "article_id": article_id}
-                    for band, bucket in fingerprint.buckets
-                ]
-            )
-            .on_conflict_do_nothing()
+            insert(LshBucket.__table__).on_conflict_do_nothing(),
+            [
+                {"bucket": bucket, "band": band, "article_id": article_id}
+                for band, bucket in fingerprint.buckets
+            ],
         )
 
     # The match stage recomputed every pair this article takes part in; replace the old ones.
