@@ -19,6 +19,13 @@ COPYCAT_CONTACT_URL = os.environ.get(
 )
 USER_AGENT = f"copycat/0.1 (news copy detection; +{COPYCAT_CONTACT_URL})"
 
+# Distributed crawling (crawler/distributed.py): with a Redis URL, crawl processes on any number
+# of machines share one frontier and duplicate filter (scrapy-redis); unset, a crawl runs alone.
+COPYCAT_REDIS_URL = os.environ.get("COPYCAT_REDIS_URL")
+# Prefix of the cluster's Redis keys: workers of one cluster share it, other clusters differ.
+COPYCAT_REDIS_PREFIX = os.environ.get("COPYCAT_REDIS_PREFIX", "copycat")
+ADDONS = {"crawler.distributed.RedisFrontier": 0}
+
 # Politeness: obey robots.txt, adapt the rate to the server, keep per-site concurrency low.
 ROBOTSTXT_OBEY = True
 AUTOTHROTTLE_ENABLED = True

@@ -60,6 +60,48 @@ def postgres_url(postgres_server: str) -> Iterator[str]:
         admin.dispose()
 
 
+REDIS_URL = os.environ.get("COPYCAT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def _redis_reachable() -> str | None:
+    """Return why Redis cannot be used, or None if it can."""
+    import redis
+
+    try:
+        client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3)
+        client.ping()
+        client.close()
+    except Exception as error:
+        return f"Redis not reachable at {REDIS_URL}: {type(error).__name__}"
+    return None
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> str:
+    """Return the URL of the test Redis server; skip (or fail under CI) without it."""
+    reason = _redis_reachable()
+    if reason is not None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason} (mandatory under CI: .ci/run starts it)")
+        pytest.skip(f"{reason}; set COPYCAT_TEST_REDIS_URL or start redis-server")
+    return REDIS_URL
+
+
+@pytest.fixture
+def redis_prefix(redis_server: str) -> Iterator[str]:
+    """A key prefix of one test's own (``COPYCAT_REDIS_PREFIX``); its keys are deleted after."""
+    import redis
+
+    prefix = f"copycat-test-{uuid.uuid4().hex[:12]}"
+    try:
+        yield prefix
+    finally:
+        client = redis.Redis.from_url(redis_server)
+        for key in client.scan_iter(match=f"{prefix}:*"):
+            client.delete(key)
+        client.close()
+
+
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     """Return the URL of a fresh SQLite file."""
