@@ -969,10 +969,10 @@ class ExtractPipeline:
                 initializer=_warm_up,
             )
 
-    def _restart_pool(self) -> None:
-        """Replace a broken pool (once, however many items saw it break)."""
-        if self.pool is not None and getattr(self.pool, "_broken", False):
-            self.pool.shutdown(wait=False, cancel_futures=True)
+    def _restart_pool(self, broken: ProcessPoolExecutor) -> None:
+        """Replace the broken pool (once, however many of its items saw it break)."""
+        if self.pool is broken:
+            broken.shutdown(wait=False, cancel_futures=True)
             self.pool = None
             logger.error("an extraction worker died: starting a new pool")
             self.open_spider()
@@ -1027,16 +1027,18 @@ class ExtractPipeline:
             html = self._html_of(item)
         except NotAnArticle as exc:
             raise self._drop(item, exc) from exc
-        future = self.pool.submit(_extract_html_timed, html, item.url, self.min_chars)
+        pool = self.pool
         self.in_flight += 1
         if self.stats is not None:
             self.stats.max_value("extract/max_in_flight", self.in_flight)
         try:
+            future = pool.submit(_extract_html_timed, html, item.url, self.min_chars)
             outcome, seconds = await _wait_for(future)
         except BrokenProcessPool as exc:
             # A worker died (out of memory, a crash in a C extension on a hostile page): the
-            # pool is unusable, so start a fresh one and drop the pages that were in it.
-            self._restart_pool()
+            # pool is unusable, so start a fresh one and drop the pages that were in it. They
+            # are not remembered as non-articles: the next run fetches them again.
+            self._restart_pool(pool)
             raise self._drop(item, NotAnArticle("worker_crashed", str(exc))) from exc
         finally:
             self.in_flight -= 1

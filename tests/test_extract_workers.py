@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import multiprocessing
+import os
+import signal
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -99,3 +102,24 @@ def test_extract_workers_defaults_to_the_cpu_count(monkeypatch: pytest.MonkeyPat
 
     assert settings.EXTRACT_WORKERS >= 1
     json.dumps(settings.EXTRACT_WORKERS)  # a plain value, overridable with -s
+
+
+def test_a_dead_worker_drops_its_page_and_a_new_pool_takes_over() -> None:
+    pipeline = ExtractPipeline(min_chars=500, workers=1)
+    pages = [item for item in _items() if item.html is not None and item.content_type][:3]
+    pipeline.open_spider()
+
+    async def scenario() -> ArticleItem:
+        await pipeline.process_item(pages[0])  # the worker is up
+        for child in multiprocessing.active_children():
+            os.kill(child.pid, signal.SIGKILL)  # as the kernel's OOM killer would
+        with pytest.raises(DropItem, match="worker_crashed") as dropped:
+            await pipeline.process_item(pages[1])
+        # a crash says nothing about the page: it is not remembered as a non-article
+        assert getattr(dropped.value.__cause__, "reason", None) is None
+        return await pipeline.process_item(pages[2])
+
+    try:
+        assert asyncio.run(scenario()).article is not None
+    finally:
+        pipeline.close_spider()
