@@ -13,13 +13,14 @@ from pathlib import Path
 
 import pytest
 import redis
+from scrapy.exceptions import NotConfigured
+from scrapy.settings import Settings
 
 from copycat.crawl import LOOPBACK_SETTINGS
 from copycat.demo.web import FixtureWeb
 from copycat.urls import canonicalise
+from crawler.distributed import RedisFrontier
 from tests.conftest import REPO, run_cli
-
-pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
 
 LOOPBACK = [arg for name, value in LOOPBACK_SETTINGS.items() for arg in ("-s", f"{name}={value}")]
 # The fixture web is small: a worker taking 32 requests at a time would leave none for the
@@ -66,6 +67,9 @@ def _article_fetches(web: FixtureWeb) -> Counter[str]:
     return fetched
 
 
+@pytest.mark.slow
+@pytest.mark.postgres
+@pytest.mark.redis
 def test_two_workers_share_one_frontier_and_find_the_pairs_of_one_process(
     web: FixtureWeb, tmp_path: Path, postgres_url: str, redis_server: str, redis_prefix: str
 ) -> None:
@@ -136,3 +140,40 @@ def test_two_workers_share_one_frontier_and_find_the_pairs_of_one_process(
     client = redis.Redis.from_url(redis_server)
     assert list(client.scan_iter(match=f"{redis_prefix}:*")) == []
     client.close()
+
+
+def _project_settings(**overrides: object) -> Settings:
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    for name, value in overrides.items():
+        settings.set(name, value, priority="cmdline")
+    return settings
+
+
+def test_without_a_redis_url_a_crawl_runs_alone() -> None:
+    settings = _project_settings(COPYCAT_REDIS_URL=None)
+    assert "crawler.distributed.RedisFrontier" in settings.getdict("ADDONS")
+    with pytest.raises(NotConfigured):
+        RedisFrontier().update_settings(settings)
+    assert settings["SCHEDULER"] == "scrapy.core.scheduler.Scheduler"
+
+
+def test_a_redis_url_makes_the_crawl_a_cluster_worker() -> None:
+    settings = _project_settings(
+        COPYCAT_REDIS_URL="redis://redis.internal:6379/3", COPYCAT_REDIS_PREFIX="team"
+    )
+    RedisFrontier().update_settings(settings)
+    assert settings["SCHEDULER"] == "scrapy_redis.scheduler.Scheduler"
+    assert settings["DUPEFILTER_CLASS"] == "scrapy_redis.dupefilter.RFPDupeFilter"
+    assert settings["REDIS_URL"] == "redis://redis.internal:6379/3"
+    assert settings["SCHEDULER_QUEUE_KEY"] % {"spider": "articles"} == "team:articles:requests"
+    assert settings.getbool("SCHEDULER_PERSIST")  # the last worker out deletes it, not the first
+    assert not settings.getbool("CRAWL_SITE_LOCKS")
+    pipelines = settings.getdict("ITEM_PIPELINES")
+    lock, unlock = (
+        pipelines["crawler.distributed.MatchLock"],
+        pipelines["crawler.distributed.MatchUnlock"],
+    )
+    assert lock < pipelines["pipelines.match.MatchPipeline"]
+    assert pipelines["pipelines.store.StorePipeline"] < unlock
+    assert "crawler.distributed.ClusterMember" in settings.getdict("EXTENSIONS")
