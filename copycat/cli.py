@@ -339,9 +339,15 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_runs(args: argparse.Namespace) -> int:
     """List crawl runs, newest first, with their per-site counts."""
+    from copycat.locks import mark_interrupted_runs
     from crawler.extensions import per_site_counts
+    from crawler.settings import CRAWL_LOCK_TTL
 
-    with _open(args)() as session:
+    sessions = _open(args)
+    # A run killed since (kill -9, a reboot) still says "running": say what it is.
+    with db.session_scope(sessions) as session:
+        mark_interrupted_runs(session, CRAWL_LOCK_TTL)
+    with sessions() as session:
         runs = session.scalars(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(args.limit))
         records = [
             {

@@ -36,12 +36,18 @@ def _plain(value: Any) -> Any:
 
 
 def run_status(stats: dict[str, Any]) -> str:
-    """Sum up a finished run: ``finished``, ``partial`` (some requests failed) or ``failed``."""
+    """Sum up a finished run: ``finished``, ``partial`` (some requests failed) or ``failed``.
+
+    A run that did not end normally, or whose requests all failed (every site down, the
+    network gone), failed; one where only some failed (a site down) is partial.
+    """
     reason = stats.get("finish_reason", "finished")
     if reason != "finished":
         return "failed"
     errors = sum(v for k, v in stats.items() if k.startswith("crawl/errors/"))
-    return "partial" if errors else "finished"
+    if not errors:
+        return "finished"
+    return "partial" if stats.get("response_received_count", 0) else "failed"
 
 
 def _site_of_key(key: str) -> tuple[str, str] | None:

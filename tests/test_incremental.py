@@ -214,3 +214,11 @@ def test_a_changed_text_keeps_the_earlier_version_on_every_database(
             assert versions[0].article_id == article.id and versions[0].text != article.text
     finally:
         engine.dispose()
+
+
+def test_a_run_whose_every_site_is_down_failed_exit_1(tmp_path: Path) -> None:
+    database = f"sqlite:///{tmp_path / 'all-down.db'}"
+    run_cli("sites", "add", f"http://127.0.0.1:{_free_port()}", database=database)
+    status, stdout = _crawl(database, tmp_path, "-s", "RETRY_TIMES=0", check=False)
+    assert status == 1, stdout
+    assert _last_run(database)["status"] == "failed"

@@ -68,6 +68,9 @@ def test_kill_9_mid_crawl_then_crawl_again_stores_every_article_once(tmp_path: P
         with sessions() as session:
             stored_first = set(session.scalars(select(Article.fetched_url)))
             assert session.scalars(select(CrawlRun.status)).one() == "running"
+        # `copycat runs` already tells the killed run for what it is.
+        killed = json.loads(run_cli("runs", "--json", database=database).stdout)[0]
+        assert killed["status"] == "interrupted" and killed["finished_at"]
 
         web.clear_log()
         second = run_cli(
