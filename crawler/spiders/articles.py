@@ -444,10 +444,10 @@ class ArticlesSpider(scrapy.Spider):
         )
 
     def _article_request(self, url: str, origin: str, hints: Hints) -> Request | None:
-        try:
-            on = on_site(url, origin)
-        except ValueError:
-            on = None
+        if _key_or_none(url) is None:
+            self._count("crawl/bad_urls")
+            return None
+        on = on_site(url, origin)
         if on is None:
             self._count("crawl/offsite_links")
             return None
