@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test test-sqlite test-postgres lint typecheck bench-extraction bench-crawl clean
+.PHONY: install demo test test-sqlite test-postgres lint typecheck bench-extraction bench-crawl bench bench-scale clean
 
 install: $(STAMP)
 
@@ -33,6 +33,21 @@ lint: install
 
 typecheck: install
 	$(BIN)/mypy copycat crawler pipelines
+
+# Attribution benchmark: copies of every kind made from the BBC articles with our thesaurus
+# spinner (Debian's mythes-en-us, installed here if missing), against the datasketch baseline.
+BENCH_DATA ?= ../shared/data/bbc_news_fulltext
+THESAURUS := /usr/share/mythes/th_en_US_v2.dat
+
+$(THESAURUS):
+	apt-get install -y mythes-en-us || sudo apt-get install -y mythes-en-us
+
+bench: install $(THESAURUS)
+	$(BIN)/python bench/attribution.py $(BENCH_DATA)
+
+# Per-document cost at 10k and 100k stored documents, attribution latency, query plan.
+bench-scale: install $(THESAURUS)
+	$(BIN)/python bench/attribution.py $(BENCH_DATA) --scale 100000
 
 bench-extraction: install
 	$(BIN)/python bench/extraction.py ../shared/data/article_extraction_benchmark
