@@ -57,12 +57,20 @@ class Tokens:
         return len(self.words)
 
 
+@lru_cache(maxsize=512)
 def tokenize(text: str) -> Tokens:
-    """Split ``text`` into lower-cased NFKC words, remembering where each one stands."""
+    """Split ``text`` into lower-cased NFKC words, remembering where each one stands.
+
+    Cached: the fingerprint and match stages both need the new document's words.
+    """
     words: list[str] = []
     spans: list[tuple[int, int]] = []
+    normalize = unicodedata.normalize
     for match in _WORD.finditer(text):
-        words.append(unicodedata.normalize("NFKC", match.group()).casefold().replace("’", "'"))
+        word = match.group()
+        # ASCII words are already NFKC; only the others pay for normalisation.
+        word = word.lower() if word.isascii() else normalize("NFKC", word).casefold()
+        words.append(word.replace("’", "'") if "’" in word else word)
         spans.append(match.span())
     return Tokens(tuple(words), tuple(spans))
 
@@ -200,7 +208,8 @@ VIEW_STRIDE = 1000
 
 # Function words: a spinner leaves them alone (it only has synonyms for content words), so
 # their order, with the gaps between them, survives spinning. Our own list.
-_STOPWORD_LIST = """a about above after again against all also am an and any are as at be because been before
+_STOPWORD_LIST = """\
+    a about above after again against all also am an and any are as at be because been before
     being below between both but by can could did do does doing down during each few for
     from further had has have having he her here hers herself him himself his how i if in
     into is it its itself just me more most my no nor not now of off on once only or other
