@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_MIN_CHARS",
+    "MAX_HTML_CHARS",
     "MAX_LINKS",
     "ExtractPipeline",
     "ExtractedArticle",
@@ -60,6 +61,10 @@ __all__ = [
 ]
 
 DEFAULT_MIN_CHARS = 500
+MAX_HTML_CHARS = 6_000_000
+"""Larger pages are not articles (``too_large``): even bloated news pages stay well below,
+while trafilatura needs about a second and 30 MB per megabyte of HTML, so a hostile 20 MB page
+would hold an extraction worker for many seconds and hundreds of megabytes."""
 _T = TypeVar("_T")
 logger = logging.getLogger(__name__)
 MAX_LINKS = 500
@@ -758,6 +763,8 @@ def _page_language(tree: HtmlElement, metas: dict[str, str], json_ld: _JsonLd) -
 
 def _to_tree(html: str | bytes) -> HtmlElement:
     """Decode and parse once, the way trafilatura itself would parse the page."""
+    if len(html) > MAX_HTML_CHARS:
+        raise NotAnArticle("too_large", f"{len(html)} characters")
     text = _decode(html) if isinstance(html, bytes) else html.removeprefix("\ufeff")
     if "\x00" in text[:8192] or len(_CONTROL_CHARS.findall(text[:8192])) > 8:
         raise NotAnArticle("binary")

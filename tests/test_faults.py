@@ -23,6 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scrapy.exceptions import DropItem
 from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
@@ -404,3 +405,31 @@ def _urls(database: str) -> set[str]:
     finally:
         engine.dispose()
     return {canonicalise(u) for row in found for u in row}
+
+
+# --------------------------------------------------------------------------- credentials
+
+
+@pytest.mark.postgres
+def test_the_database_password_is_never_printed(postgres_url: str, tmp_path: Path) -> None:
+    secret = "pw-s3cret-4711"
+    url = make_url(postgres_url).set(password=secret).render_as_string(hide_password=False)
+    unreachable = make_url(url).set(port=1).render_as_string(hide_password=False)
+    log_file = tmp_path / "crawl.log"
+    outputs = [run_cli("-v", "db", "upgrade", database=url)]
+    with FixtureWeb(seed=7) as web:
+        site = web.sites[0]
+        outputs.append(run_cli("-v", "sites", "add", site.origin, database=url))
+        outputs.append(
+            run_cli(
+                "-v", "crawl", "--max-pages", "10", "--log-file", str(log_file),
+                *[a for k, v in LOOPBACK_SETTINGS.items() for a in ("-s", f"{k}={v}")],
+                database=url, check=False,
+            )
+        )  # fmt: skip
+    outputs.append(run_cli("-v", "sites", "list", database=unreachable, check=False))
+    assert outputs[-1].returncode != 0  # it failed, and said so without the password
+    for result in outputs:
+        assert secret not in result.stdout + result.stderr
+    assert secret not in log_file.read_text("utf-8")
+    hostile_report.tried("database_password_in_url")

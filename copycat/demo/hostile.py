@@ -51,6 +51,7 @@ __all__ = ["HostileSite", "HostileWeb"]
 
 HTML = "text/html; charset=utf-8"
 BIG_PAGE_BYTES = 50 * 1024 * 1024
+BLOATED_PAGE_BYTES = 8 * 1024 * 1024  # under DOWNLOAD_MAXSIZE, over what extraction takes
 BOMB_BYTES = 64 * 1024 * 1024
 FLOOD_SITEMAP_URLS = 100_000
 SLOW_SECONDS = 30.0
@@ -171,7 +172,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def _stream_zeros(total: int) -> Callable[[BaseHTTPRequestHandler], None]:
-    chunk = b"<p>" + b"x" * (1024 * 1024 - 7) + b"</p>\n"
+    chunk = b"<p>" + b"x" * (1024 * 1024 - 8) + b"</p>\n"  # exactly 1 MiB
 
     def write(handler: BaseHTTPRequestHandler) -> None:
         sent = 0
@@ -347,6 +348,17 @@ class HostileWeb:
                 1 for k, p, _ in self.request_log if k == key and p.split("?")[0] == parts.path
             )
 
+    def requested_as(self, url: str) -> set[str]:
+        """The request targets (path and query, as sent) under which ``url``'s path was asked."""
+        parts = urlsplit(url)
+        key = next(k for k, o in self._origins.items() if o == f"{parts.scheme}://{parts.netloc}")
+        with self._lock:
+            return {
+                p
+                for k, p, _ in self.request_log
+                if k == key and p.split("?")[0].split(";")[0] == parts.path
+            }
+
     def requests_to(self, key: str, prefix: str = "/") -> int:
         """Requests served by site ``key`` for paths starting with ``prefix``."""
         with self._lock:
@@ -486,6 +498,8 @@ class HostileWeb:
             return _Reply(body=bytes(range(256)) * 256 + os.urandom(4096))
         if name == "huge_page_declared":
             return _Reply(length=BIG_PAGE_BYTES, stream=_stream_zeros(BIG_PAGE_BYTES))
+        if name == "bloated_html_page":
+            return _Reply(length=BLOATED_PAGE_BYTES, stream=_stream_zeros(BLOATED_PAGE_BYTES))
         if name == "huge_page_streamed":
             return _Reply(length=-1, stream=_stream_zeros(BIG_PAGE_BYTES))
         if name in ("gzip_bomb", "deflate_bomb"):
@@ -675,6 +689,7 @@ _HOSTILE_PAGES = {
     "binary_as_html": "binary-body-served-as-html",
     "huge_page_declared": "huge-page-with-content-length",
     "huge_page_streamed": "huge-page-streamed-without-length",
+    "bloated_html_page": "bloated-html-page-under-the-download-cap",
     "gzip_bomb": "gzip-bomb-story-page",
     "deflate_bomb": "deflate-bomb-story-page",
     "redirect_loop": "redirect-loop-story-a",
