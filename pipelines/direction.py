@@ -4,8 +4,9 @@
    ``<source>``, or a credit line naming the other site ("Source: The Courier");
 2. the site roles, when one site is registered as a source and the other as a copycat;
 3. the earliest trustworthy time: our own first-seen time when the two differ by more than a
-   crawl interval (nobody can fake when *we* saw a page), then dates from feeds, sitemaps or an
-   ingest record, then the dates pages claim about themselves (a copy may keep or invent one);
+   crawl interval (nobody can fake when *we* saw a page; not for ingested archive records, whose
+   first-seen time is the ingest), then dates from feeds, sitemaps or an ingest record, then
+   the dates pages claim about themselves (a copy may keep or invent one);
 4. the text itself: a spinner swaps common words for odd ones, so the side whose swapped words
    are the longer, rarer-looking ones is the copy;
 5. nothing else left: the document stored first stays the original.
@@ -137,7 +138,15 @@ def decide_direction(
         "published_source": [a.published_source, b.published_source],
     }
     seen_a, seen_b = a.first_seen_at, b.first_seen_at
-    if seen_a is not None and seen_b is not None and abs(seen_a - seen_b) > FIRST_SEEN_MARGIN:
+    # An archive record's first-seen time is when it was ingested, not when the page was up:
+    # its own date ("input") speaks for it instead.
+    crawled = "input" not in (a.published_source, b.published_source)
+    if (
+        crawled
+        and seen_a is not None
+        and seen_b is not None
+        and abs(seen_a - seen_b) > FIRST_SEEN_MARGIN
+    ):
         return seen_a > seen_b, "first_seen", evidence
     for rule, time_of in (("trusted_date", _trusted_time), ("page_date", _claimed_time)):
         time_a, time_b = time_of(a), time_of(b)

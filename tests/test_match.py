@@ -315,3 +315,17 @@ def test_a_copy_of_a_copy_is_kept_when_it_is_closer_to_the_copy() -> None:
     # 3 copied the spun copy 2 (score 0.99 with it), not the original 1 (0.7).
     chain = {(2, 1): 0.8, (3, 1): 0.7, (3, 2): 0.99}
     assert redundant_pairs(chain) == set()
+
+
+def test_an_archive_ingested_later_keeps_its_own_dates() -> None:
+    # The original came in with an archive a week after we crawled the copy: its record's date,
+    # not our ingest time, says when it was published.
+    copy = DocumentView(
+        url="https://copy.example/1", site="https://copy.example", text="x",
+        published_at=T0 + timedelta(hours=4), published_source="feed", first_seen_at=T0,
+    )  # fmt: skip
+    original = DocumentView(
+        id=1, url="https://news.example/1", site="https://news.example", text="x",
+        published_at=T0, published_source="input", first_seen_at=T0 + timedelta(days=7),
+    )  # fmt: skip
+    assert decide_direction(copy, original)[:2] == (True, "trusted_date")
