@@ -1,15 +1,19 @@
 """Crawl benchmark: pages/s and peak memory, crawl only vs crawl + pipelines, and where time goes.
 
 Serves a bulk web (``copycat.demo.bulk``, default 20 sites × 500 articles) from a process of
-its own on loopback, then crawls it three times into fresh SQLite databases, each crawl in
-its own process:
+its own on loopback, then crawls it into fresh SQLite databases, each crawl in its own
+process:
 
 a. crawl only (no item pipelines),
 b. crawl + pipelines with extraction in the crawl process (``EXTRACT_WORKERS=0``),
 c. crawl + pipelines with extraction in worker processes (``EXTRACT_WORKERS`` = CPUs).
 
 Politeness is off for the measurement (no AutoThrottle, robots.txt still read): the question
-is how fast copycat can go, not how fast it should. Each crawl stops after ``--seconds``.
+is how fast copycat can go, not how fast it should. Each crawl stops after ``--seconds``;
+b and c run ``--rounds`` times each, alternately, so that the load of other work on the machine
+weighs on both alike. Besides measured pages/s it prints a model of what the machine would do
+with nothing else running: the crawl process's CPU per page bounds it (the reactor thread), and
+so does all the crawl's CPU per page spread over the CPUs.
 
     python bench/crawl.py                      # make bench-crawl
     python bench/crawl.py --sites 5 --articles 100 --seconds 20
@@ -25,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -168,10 +173,25 @@ def _tree_rss(pid: int) -> tuple[int, int]:
     return rss.get(pid, 0), below
 
 
+def _cpu_seconds(pid: int | None = None) -> float:
+    """CPU seconds used so far by process ``pid``, or by the whole machine (busy, all CPUs)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    if pid is None:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        return (sum(fields) - fields[3] - fields[4]) / tick  # all but idle and iowait
+    fields_ = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields_[11]) + int(fields_[12])) / tick
+
+
 def run_scenario(
-    name: str, sites: list[dict[str, str]], workdir: Path, seconds: float, **config: Any
+    name: str,
+    sites: list[dict[str, str]],
+    workdir: Path,
+    seconds: float,
+    server: int,
+    **config: Any,
 ) -> dict[str, Any]:
-    """Crawl the web into a fresh database in a child process; sample its memory."""
+    """Crawl the web into a fresh database in a child process; sample its memory and CPU."""
     database = f"sqlite:///{workdir / f'{name}.db'}"
     _, sessions = open_database(database)
     with session_scope(sessions) as session:
@@ -183,6 +203,7 @@ def run_scenario(
         json.dumps({"database": database, "log": paths["log"], "out": paths["out"],
                     "seconds": seconds, **config})
     )  # fmt: skip
+    machine, served, begun = _cpu_seconds(), _cpu_seconds(server), time.perf_counter()
     process = subprocess.Popen([sys.executable, __file__, "--child", paths["json"]], cwd=REPO)
     peak_main = peak_total = peak_workers = 0
     while process.poll() is None:
@@ -194,39 +215,80 @@ def run_scenario(
     if process.returncode != 0:
         raise SystemExit(f"{name}: the crawl process exited {process.returncode}")
     result: dict[str, Any] = json.loads(Path(paths["out"]).read_text())
-    result.update(peak_main=peak_main, peak_workers=peak_workers, peak_total=peak_total)
-    result["workers"] = config["workers"] if config["pipelines"] else 0
+    stats = result["stats"]
+    result.update(
+        peak_main=peak_main,
+        peak_workers=peak_workers,
+        peak_total=peak_total,
+        cpu_machine=_cpu_seconds() - machine,
+        cpu_server=_cpu_seconds(server) - served,
+        wall=time.perf_counter() - begun,
+        elapsed=(
+            datetime.fromisoformat(stats["finish_time"])
+            - datetime.fromisoformat(stats["start_time"])
+        ).total_seconds(),
+        responses=stats.get("response_received_count", 0),
+        items=stats.get("item_scraped_count", 0) + stats.get("item_dropped_count", 0),
+    )
     return result
 
 
-def describe(name: str, result: dict[str, Any]) -> tuple[float, list[str]]:
-    """Pages/s over the spider's own run time and the lines saying where the time went."""
-    stats = result["stats"]
-    from datetime import datetime
+_SUMMED = ("elapsed", "responses", "items", "cpu_crawl", "cpu_workers", "cpu_machine",
+           "cpu_server", "wall")  # fmt: skip
+_PEAKS = ("peak_main", "peak_workers", "peak_total")
 
-    elapsed = (
-        datetime.fromisoformat(stats["finish_time"]) - datetime.fromisoformat(stats["start_time"])
-    ).total_seconds()
-    pages = stats.get("response_received_count", 0)
-    items = stats.get("item_scraped_count", 0) + stats.get("item_dropped_count", 0)
+
+def combine(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """Add up the rounds of one scenario (peaks: the highest)."""
+    total: dict[str, Any] = {key: sum(r[key] for r in results) for key in _SUMMED}
+    total.update({key: max(r[key] for r in results) for key in _PEAKS})
+    stats: dict[str, float] = {}
+    for r in results:
+        for key, value in r["stats"].items():
+            if key.startswith(("bench/", "extract/seconds")):
+                stats[key] = stats.get(key, 0.0) + value
+            elif key == "extract/max_in_flight":
+                stats[key] = max(stats.get(key, 0), value)
+    total["stats"] = stats
+    return total
+
+
+def describe(
+    name: str, result: dict[str, Any], workers: int, cpus: int
+) -> tuple[float, float, list[str]]:
+    """Pages/s, memory, CPU, and where the reactor thread's time went; also a capacity model.
+
+    The model: the crawl process's CPU per page bounds it at 1/that pages/s, and all the
+    crawl's CPU per page (crawl process + workers) spread over the machine's CPUs bounds it
+    too; what the machine would do if nothing else ran on it (the web server excluded: a
+    real one is elsewhere).
+    """
+    stats, elapsed, items = result["stats"], result["elapsed"], result["items"]
     rate = items / elapsed if elapsed else 0.0
     mib = 1024 * 1024
+    per_page = {k: 1000 * result[k] / max(items, 1) for k in ("cpu_crawl", "cpu_workers")}
+    capacity = min(
+        1000 / max(per_page["cpu_crawl"], 1e-9),
+        cpus * 1000 / max(per_page["cpu_crawl"] + per_page["cpu_workers"], 1e-9),
+    )
     lines = [
-        f"{name}",
-        f"  {pages} responses, {items} article pages through the pipelines in {elapsed:.1f} s:"
-        f" {rate:.1f} article pages/s ({pages / elapsed:.1f} responses/s)",
+        name,
+        f"  {result['responses']} responses, {items} article pages through the pipelines in"
+        f" {elapsed:.1f} s: {rate:.1f} article pages/s",
         f"  peak RSS: crawl process {result['peak_main'] / mib:.0f} MiB, workers"
         f" {result['peak_workers'] / mib:.0f} MiB, together {result['peak_total'] / mib:.0f} MiB;"
         f" most pages waiting for a worker at once: {stats.get('extract/max_in_flight', '-')}",
-        f"  CPU: crawl process {result['cpu_crawl']:.1f} s, extraction workers"
-        f" {result['cpu_workers']:.1f} s",
+        f"  CPU: crawl process {result['cpu_crawl']:.1f} s ({per_page['cpu_crawl']:.1f} ms/page),"
+        f" workers {result['cpu_workers']:.1f} s ({per_page['cpu_workers']:.1f} ms/page), web"
+        f" server {result['cpu_server']:.1f} s; whole machine busy"
+        f" {result['cpu_machine'] / result['wall'] if result['wall'] else 0:.2f} of {cpus} CPUs",
     ]
     if "extract/seconds" in stats:
         stage = {s: stats.get(f"bench/seconds/{s}", 0.0) for s in STAGES}
         parts = [f"{s} {seconds:.1f} s" for s, seconds in stage.items()]
         busy = sum(stage.values())
-        if result["workers"]:
-            where = f"extract {stats['extract/seconds']:.1f} s in {result['workers']} workers"
+        if workers:
+            where = f"extract {stats['extract/seconds']:.1f} s in {workers} workers"
         else:
             busy += stats["extract/seconds"]
             parts.insert(0, f"extract {stats['extract/seconds']:.1f} s")
@@ -235,7 +297,8 @@ def describe(name: str, result: dict[str, Any]) -> tuple[float, list[str]]:
             f"  reactor thread, wall time in the stages: {', '.join(parts)}: {busy:.1f} s of"
             f" {elapsed:.1f} s ({where}); the rest is Scrapy fetching, parsing, scheduling"
         )
-    return rate, lines
+    lines.append(f"  model, this machine with nothing else running: ≤ {capacity:.0f} pages/s")
+    return rate, capacity, lines
 
 
 def main() -> int:
@@ -243,13 +306,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--sites", type=int, default=20)
     parser.add_argument("--articles", type=int, default=500, help="articles per site")
-    parser.add_argument("--seconds", type=float, default=40, help="time limit of each crawl")
+    parser.add_argument("--seconds", type=float, default=30, help="time limit of each crawl")
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="b and c run alternately this many times each"
+    )
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         return child(args.child)
 
+    cpus = os.cpu_count() or 1
     print(f"generating {args.sites} sites × {args.articles} articles…", flush=True)
     server = subprocess.Popen(
         [sys.executable, "-m", "copycat.demo.bulk", "--sites", str(args.sites),
@@ -260,26 +327,40 @@ def main() -> int:
     try:
         web = json.loads(server.stdout.readline())
         print(f"serving {web['articles']} article pages on {len(web['sites'])} loopback sites")
-        print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}\n")
+        print(f"machine: {cpus} CPUs, load average {os.getloadavg()[0]:.1f}", flush=True)
+        scenarios = {
+            "a": ("a. crawl only", {"pipelines": False, "workers": 0}),
+            "b": ("b. crawl + pipelines, extraction in-process", {"pipelines": True, "workers": 0}),
+            "c": (
+                f"c. crawl + pipelines, {args.workers} extraction workers",
+                {"pipelines": True, "workers": args.workers},
+            ),
+        }
+        # b and c alternate, so that a change in the machine's load hits both alike
+        order = ["a"] + ["b", "c"] * args.rounds
+        runs: dict[str, list[dict[str, Any]]] = {key: [] for key in scenarios}
         with tempfile.TemporaryDirectory(prefix="copycat-bench-") as tmp:
-            workdir = Path(tmp)
-            scenarios = [
-                ("a. crawl only", {"pipelines": False, "workers": 0}),
-                ("b. crawl + pipelines, extraction in-process", {"pipelines": True, "workers": 0}),
-                (
-                    f"c. crawl + pipelines, {args.workers} extraction workers",
-                    {"pipelines": True, "workers": args.workers},
-                ),
-            ]
-            rates = []
-            for index, (name, config) in enumerate(scenarios):
-                result = run_scenario(f"s{index}", web["sites"], workdir, args.seconds, **config)
-                rate, lines = describe(name, result)
-                rates.append(rate)
-                print("\n".join(lines), flush=True)
+            for index, key in enumerate(order):
+                print(f"  run {index + 1}/{len(order)}: {key}", flush=True)
+                runs[key].append(
+                    run_scenario(
+                        f"s{index}", web["sites"], Path(tmp), args.seconds, server.pid,
+                        **scenarios[key][1],
+                    )
+                )  # fmt: skip
+        print()
+        rates, models = {}, {}
+        for key, (name, config) in scenarios.items():
+            rates[key], models[key], lines = describe(
+                name, combine(runs[key]), config["workers"], cpus
+            )
+            print("\n".join(lines))
         print(f"\nload average now {os.getloadavg()[0]:.1f}")
-        if rates[1]:
-            print(f"c / b = {rates[2] / rates[1]:.2f} (target ≥ 1.5 on 2 cores)")
+        if rates["b"] and models["b"]:
+            print(
+                f"c / b = {rates['c'] / rates['b']:.2f} measured,"
+                f" {models['c'] / models['b']:.2f} modelled (target ≥ 1.5 on 2 cores)"
+            )
     finally:
         server.stdin.close()
         server.wait(timeout=30)
