@@ -18,9 +18,10 @@ records are hostile input. Three downloader middlewares keep them in check:
 
 Every refusal is one warning line and a ``safety/…`` counter in the run's stats.
 
-A registered host name is resolved here and again by Twisted when it connects; a DNS server
-answering differently the second time (DNS rebinding) is not caught. Pinning the address
-would need a custom download handler.
+A registered host name is resolved by :class:`SafetyMiddleware` and again by Twisted when it
+connects. A hostile DNS server could answer with a public address the first time and a private
+one the second (DNS rebinding), so :class:`PublicAddressResolver`, the resolver Twisted connects
+with (``TWISTED_DNS_RESOLVER``), refuses non-public answers too.
 """
 
 from __future__ import annotations
@@ -36,15 +37,20 @@ from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddlewa
 from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.http import Request, Response
+from scrapy.resolver import CachingThreadedResolver
 from scrapy.utils.defer import maybe_deferred_to_future
-from twisted.internet.defer import CancelledError
+from twisted.internet.defer import CancelledError, Deferred
+from twisted.internet.error import DNSLookupError
 from twisted.internet.threads import deferToThread
 
 from copycat.urls import origin_of, strip_credentials
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
+    from twisted.internet.base import ReactorBase
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +90,19 @@ def _port(url: str) -> int:
     return port or (443 if parts.scheme.lower() == "https" else 80)
 
 
+def registered_origins(database_url: str | None) -> set[str]:
+    """The origins of every registered site."""
+    from copycat.db import open_database
+    from copycat.sites import list_sites
+
+    engine, sessions = open_database(database_url)
+    try:
+        with sessions() as session:
+            return {record.origin for record in list_sites(session)}
+    finally:
+        engine.dispose()
+
+
 class Refused(IgnoreRequest):
     """A request the safety middleware would not send, with a short machine-friendly reason."""
 
@@ -112,15 +131,8 @@ class SafetyMiddleware:
     def from_crawler(cls, crawler: Crawler) -> Self:
         """Read the registered sites from the database; ``SAFETY_ALLOW_UNREGISTERED`` lets
         requests go to unregistered *public* origins (never to private addresses)."""
-        from copycat.db import open_database
-        from copycat.sites import list_sites
-
-        engine, sessions = open_database(crawler.settings.get("COPYCAT_DATABASE_URL"))
-        with sessions() as session:
-            registered = {record.origin for record in list_sites(session)}
-        engine.dispose()
         middleware = cls(
-            registered,
+            registered_origins(crawler.settings.get("COPYCAT_DATABASE_URL")),
             crawler.stats,
             allow_unregistered=crawler.settings.getbool("SAFETY_ALLOW_UNREGISTERED"),
             maxsize=crawler.settings.getint("DOWNLOAD_MAXSIZE"),
@@ -264,3 +276,38 @@ class SafeHttpCompressionMiddleware(HttpCompressionMiddleware):
             if self.stats is not None:
                 self.stats.inc_value("safety/refused/decompression_bomb")
             raise
+
+
+class PublicAddressResolver(CachingThreadedResolver):
+    """Scrapy's caching resolver, refusing to hand Twisted a non-public address.
+
+    The addresses of registered IP-literal sites (the loopback fixture web in tests) are the
+    exception. A refused lookup fails like an unknown host name, after one warning line.
+    """
+
+    allowed: frozenset[IPAddress] = frozenset()
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, reactor: ReactorBase) -> Self:
+        """Build Scrapy's resolver, plus the registered IP-literal sites' addresses."""
+        resolver = super().from_crawler(crawler, reactor)
+        literals = (
+            ip_literal(urlsplit(origin).hostname or "")
+            for origin in registered_origins(crawler.settings.get("COPYCAT_DATABASE_URL"))
+        )
+        resolver.allowed = frozenset(address for address in literals if address is not None)
+        return resolver
+
+    def getHostByName(self, name: str, timeout: Sequence[int] = ()) -> Deferred[str]:
+        """Resolve ``name``; fail if the answer is not a public (or allowed) address."""
+        return super().getHostByName(name, timeout).addCallback(self.check, name)
+
+    def check(self, answer: str, name: str) -> str:
+        """Pass ``answer`` on, or raise DNSLookupError if it must not be connected to."""
+        address = ip_literal(answer)
+        if address is None or is_public_address(address) or address in self.allowed:
+            return answer
+        logger.warning(
+            "refused to connect to %s: it resolves to %s, which is not public", name, answer
+        )
+        raise DNSLookupError(f"{name} resolves to a non-public address; refused")

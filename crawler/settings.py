@@ -71,6 +71,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.conditional.ConditionalRequestMiddleware": 560,
     "crawler.politeness.CrawlDelayMiddleware": 580,
 }
+# Twisted connects to what this resolver answers: no private addresses, even if a hostile DNS
+# server answers differently than when the safety middleware asked (DNS rebinding).
+TWISTED_DNS_RESOLVER = "crawler.safety.PublicAddressResolver"
 # Redirect chains longer than this are refused (loops are refused at once).
 REDIRECT_MAX_TIMES = 5
 # Requests to origins that are not registered sites are refused; True lets them through

@@ -22,12 +22,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scrapy.http import Request
+from twisted.internet.error import DNSLookupError
 
 from copycat.crawl import LOOPBACK_SETTINGS
 from copycat.demo.hostile import HostileWeb
 from copycat.demo.web import FixtureWeb
 from copycat.urls import canonicalise
-from crawler.safety import Refused, SafetyMiddleware, is_public_address
+from crawler.safety import PublicAddressResolver, Refused, SafetyMiddleware, is_public_address
 from tests import hostile_report
 from tests.conftest import run_cli
 
@@ -376,3 +377,14 @@ def test_is_public_address_never_lets_a_private_range_through(a: int, b: int, c:
         assert not is_public_address(address)
     mapped = ipaddress.IPv6Address(f"::ffff:{address}")
     assert is_public_address(mapped) == is_public_address(address)
+
+
+def test_the_resolver_twisted_connects_with_refuses_private_answers() -> None:
+    # Against DNS rebinding: the answer at connection time is checked again.
+    resolver = PublicAddressResolver.__new__(PublicAddressResolver)
+    resolver.allowed = frozenset({ipaddress.ip_address("127.0.0.1")})
+    assert resolver.check("93.184.215.14", "news.example") == "93.184.215.14"
+    assert resolver.check("127.0.0.1", "fixture.test") == "127.0.0.1"  # a registered site
+    for answer in ("10.0.0.7", "169.254.169.254", "127.0.0.2", "192.168.0.1"):
+        with pytest.raises(DNSLookupError):
+            resolver.check(answer, "rebinding.example")
