@@ -424,6 +424,11 @@ class StorePipeline:
     def process_item(self, item: ArticleItem) -> ArticleItem:
         """Store the item (retrying outages); count articles and pairs stored.
 
+        The retry waits block the calling thread: in a crawl the reactor pauses (requests in
+        flight may time out and are retried), which is rare since :class:`DatabaseGatePipeline`
+        holds items without blocking while the database is down; in ``copycat ingest`` it is
+        what should happen anyway.
+
         Raises:
             DropItem: the database stayed unavailable for ``retry_seconds``; the item is in
                 the spill file by then.
