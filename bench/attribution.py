@@ -287,6 +287,9 @@ class CorpusBuilder:
         spin = 0.0
         if kind == "partial" or kind == "partial_spun":
             k = max(2, round(len(paragraphs) * rng.uniform(0.4, 0.7)))
+            # Long enough to be an article page at all (the extract stage drops < 500 chars).
+            while k < len(paragraphs) and len(" ".join(paragraphs[:k])) < 700:
+                k += 1
             start = rng.randint(0, len(paragraphs) - k)
             paragraphs = paragraphs[start : start + k]
             if rng.random() < 0.5:
@@ -380,11 +383,14 @@ def evaluate(
     both_found = stitched = 0
     correct = wrong_direction = sibling = false_accusation = 0
     unordered = {frozenset(p) for p in found}
+    missed: dict[str, list[str]] = defaultdict(list)
     for url, doc in copies.items():
         by_kind_total[doc.kind] += 1
         hits = {o for o in doc.originals if frozenset((url, o)) in unordered}
         if hits:
             by_kind_found[doc.kind] += 1
+        else:
+            missed[doc.kind].append(url)
         if doc.kind == "stitched":
             stitched += 1
             both_found += len(hits) == len(doc.originals)
@@ -419,6 +425,7 @@ def evaluate(
     if directed:
         result["wrong_direction"] = wrong_direction
         result["direction_right"] = round(_ratio(correct - wrong_direction, correct), 4)
+    result["missed_examples"] = {k: v[:4] for k, v in sorted(missed.items())}
     result["false_examples"] = [
         f"{kind_of.get(c)}:{c} -> {kind_of.get(o)}:{o} {(details or {}).get((c, o), '')}"
         for c, o in accused[:40]
@@ -454,6 +461,7 @@ def run_corpus(args: argparse.Namespace) -> dict[str, object]:
         now = datetime.now(UTC)
         started = time.perf_counter()
         stored = 0
+        dropped: dict[str, int] = defaultdict(int)
         for doc in docs:
             record = json.dumps(
                 {"url": doc.url, "html": pages[doc.url], "site": doc.site,
@@ -469,8 +477,9 @@ def run_corpus(args: argparse.Namespace) -> dict[str, object]:
                     t = time.perf_counter()
                     item = stage.process_item(item)
                     stage_time[type(stage).__name__] += time.perf_counter() - t
-            except Exception as error:
+            except Exception as error:  # a dropped page is reported, not fatal
                 print(f"dropped {doc.url}: {error}", file=sys.stderr)
+                dropped[doc.kind] += 1
                 continue
             stored += 1
         elapsed = time.perf_counter() - started
@@ -521,6 +530,7 @@ def run_corpus(args: argparse.Namespace) -> dict[str, object]:
     return {
         "pages": len(docs),
         "stored": stored,
+        "dropped_by_extract": dict(dropped),
         "copycat": ours,
         "baseline": baseline,
         "kind_labels": {k: dict(v) for k, v in kinds_found.items()},

@@ -240,6 +240,12 @@ class Alignment:
     """Countable words of the copy side in that longest run."""
     reordered: bool = False
     """Aligned sentences appear in a different order in the two texts."""
+    covered_words: int = 0
+    """Countable words aligned, on the side with fewer."""
+    quotes_aligned: int = 0
+    """Quotation sentences aligned (they explain nothing unless there are many)."""
+    whole_coverage: float = 0.0
+    """Share of all words, quotations included, aligned on the better-covered side."""
 
     @property
     def spin_rate(self) -> float:
@@ -291,7 +297,10 @@ def _longest_run(
     previous: SentencePair | None = None
     for pair in sorted(pairs, key=lambda p: p.a):
         sentence = a.sentences[pair.a]
-        if previous is not None and pair.a == previous.a + 1 and pair.b == previous.b + 1:
+        # One sentence left out on both sides (too short to align, or mangled) keeps the chain.
+        step_a = pair.a - previous.a if previous is not None else 0
+        step_b = pair.b - previous.b if previous is not None else 0
+        if step_a == step_b and step_a in (1, 2):
             length += 1
         else:
             length = words = unquoted = 0
@@ -340,6 +349,10 @@ def align_profiles(a: Profile, b: Profile, config: AlignConfig = AlignConfig()) 
     covered_a = sum(a.sentences[p.a].words for p in pairs)
     covered_b = sum(b.sentences[j].words for j in {p.b for p in pairs})
     longest, run_words = _longest_run(a, pairs, config.min_run_similarity)
+    whole_a = sum(a.sentences[p.a].end - a.sentences[p.a].start for p in pairs)
+    whole_b = sum(b.sentences[j].end - b.sentences[j].start for j in {p.b for p in pairs})
+    whole = max(whole_a / len(a.tokens) if len(a.tokens) else 0.0,
+                whole_b / len(b.tokens) if len(b.tokens) else 0.0)  # fmt: skip
     ordered = sorted(pairs, key=lambda p: p.a)
     reordered = any(x.b > y.b for x, y in pairwise(ordered))
     return Alignment(
@@ -352,6 +365,9 @@ def align_profiles(a: Profile, b: Profile, config: AlignConfig = AlignConfig()) 
         longest_run=longest,
         run_words=run_words,
         reordered=reordered,
+        covered_words=min(covered_a, covered_b),
+        quotes_aligned=sum(a.sentences[p.a].quote for p in pairs),
+        whole_coverage=whole,
     )
 
 
@@ -371,6 +387,9 @@ def with_substitutions(
         longest_run=alignment.longest_run,
         run_words=alignment.run_words,
         reordered=alignment.reordered,
+        covered_words=alignment.covered_words,
+        quotes_aligned=alignment.quotes_aligned,
+        whole_coverage=alignment.whole_coverage,
     )
 
 

@@ -229,31 +229,41 @@ def quoted_mask(text: str, tokens: Tokens) -> list[bool]:
     """Mark the tokens that stand inside quotation marks, paragraph by paragraph.
 
     An opening mark without a closing one quotes to the end of its paragraph (news style
-    reopens a long quote on every paragraph without closing the previous one).
+    reopens a long quote on every paragraph without closing the previous one). A closing mark
+    with nothing open (a page that starts or cuts in mid-quote) quotes back to the start of its
+    paragraph. Straight quotes tell opening from closing by the space before them.
     """
     inside = [False] * len(tokens)
     regions: list[tuple[int, int]] = []
     open_at: int | None = None
+    paragraph_start = 0
     for mark in re.finditer(r"[\"“”]|\n", text):
         position, char = mark.start(), mark.group()
         if char == "\n":
             if open_at is not None:
                 regions.append((open_at, position))
                 open_at = None
-        elif open_at is None and char != "”":
-            open_at = position
-        elif open_at is not None:
+            paragraph_start = position
+            continue
+        before = text[position - 1] if position else " "
+        closing = char == "”" or (char == '"' and not before.isspace() and before not in "([—-")
+        if open_at is not None:
             regions.append((open_at, position))
             open_at = None
+        elif closing:
+            regions.append((paragraph_start, position))
+        else:
+            open_at = position
     if open_at is not None:
         regions.append((open_at, len(text)))
+    regions.sort()
     region = 0
     for i, (start, _) in enumerate(tokens.spans):
         while region < len(regions) and regions[region][1] < start:
             region += 1
         if region == len(regions):
             break
-        if regions[region][0] < start < regions[region][1]:
+        if regions[region][0] <= start < regions[region][1]:
             inside[i] = True
     return inside
 
@@ -333,9 +343,9 @@ class FingerprintConfig:
     skeleton_threshold: float = 0.25
     """Skeleton Jaccard the bands are tuned for: a spun copy keeps most of its skeleton, a copy
     of 40 % of an original shares about 0.4 with it."""
-    anchor_sample: int = 4
+    anchor_sample: int = 3
     """One skeleton anchor in this many is indexed (content-defined, the same in every text)."""
-    max_anchors: int = 48
+    max_anchors: int = 64
 
     @property
     def bands_rows(self) -> tuple[int, int]:

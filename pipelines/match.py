@@ -131,12 +131,16 @@ def is_copy(alignment: Alignment, config: MatchConfig = MatchConfig()) -> bool:
         alignment.longest_run >= config.min_excerpt_sentences
     ):
         return True
-    if alignment.a_coverage >= 0.9 and alignment.b_coverage >= 0.9 and alignment.longest_run:
+    if alignment.a_coverage >= 0.9 and alignment.b_coverage >= 0.9 and alignment.covered_words:
         # The whole of both texts line up: a short, quote-heavy article copied entire.
+        return True
+    if alignment.quotes_aligned >= 4 and alignment.whole_coverage >= 0.7:
+        # One or two shared quotes are independent reporting; a page that is mostly another
+        # article's whole run of quotes is a copy of that article.
         return True
     return max(
         alignment.a_coverage, alignment.b_coverage
-    ) >= config.min_coverage and alignment.run_words >= min(config.min_passage_words, 20)
+    ) >= config.min_coverage and alignment.covered_words >= min(config.min_passage_words, 20)
 
 
 def verify(
