@@ -43,7 +43,7 @@ from twisted.internet.defer import CancelledError, Deferred
 from twisted.internet.error import DNSLookupError
 from twisted.internet.threads import deferToThread
 
-from copycat.urls import origin_of, strip_credentials
+from copycat.urls import origin_of, strip_credentials, url_key
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -165,6 +165,17 @@ class SafetyMiddleware:
         logger.warning(message)
         return Refused(reason, message)
 
+    def _is_registered(self, origin: str) -> bool:
+        """Whether ``origin`` is a registered site's, in either scheme.
+
+        ``http://news.example`` and ``https://news.example`` are one site (the spider treats
+        them so), and sites redirect from one to the other all the time.
+        """
+        if origin in self.registered:
+            return True
+        key = url_key(origin)
+        return any(url_key(registered) == key for registered in self.registered)
+
     def _registered_address(self, address: IPAddress, port: int) -> bool:
         """Whether ``address:port`` is itself a registered site (an IP-literal origin)."""
         for origin in self.registered:
@@ -198,12 +209,12 @@ class SafetyMiddleware:
         port = _port(url)
         literal = ip_literal(host)
         if literal is not None and not is_public_address(literal):
-            if origin in self.registered or self._registered_address(literal, port):
+            if self._is_registered(origin) or self._registered_address(literal, port):
                 return None
             raise self._refuse(
                 request, "private_address", f"{literal} is not public and not a registered site"
             )
-        if origin not in self.registered and not self.allow_unregistered:
+        if not self._is_registered(origin) and not self.allow_unregistered:
             raise self._refuse(request, "unregistered_origin", f"{origin} is not a registered site")
         if literal is not None:
             return None

@@ -316,6 +316,7 @@ def _refusal(middleware: SafetyMiddleware, url: str, **meta: Any) -> str | None:
     ("url", "reason"),
     [
         (f"{_ORIGIN}/news/story/", None),  # a registered loopback site works
+        ("https://127.0.0.1:8001/news/story/", None),  # in either scheme
         ("http://127.0.0.1:8002/news/story/", "private_address"),  # another port does not
         ("http://10.0.0.1/", "private_address"),
         ("http://172.16.5.4:8080/", "private_address"),
