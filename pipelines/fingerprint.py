@@ -284,7 +284,7 @@ def skeleton_tokens(text: str, tokens: Tokens) -> list[str]:
         if word in STOPWORDS or first.isdigit():
             out.append(word)
             continue
-        opens = not out or any(c in _OPENS_SENTENCE for c in between)
+        opens = not out or not _OPENS_SENTENCE.isdisjoint(between)
         out.append(word if first.isupper() and not opens else PLACEHOLDER)
     return out
 
@@ -312,22 +312,31 @@ def anchor_hashes(shape: list[str], size: int, sample: int, cap: int) -> list[in
     has them, so a copy of any part of a text shares anchors in proportion to its length:
     containment, which MinHash's Jaccard cannot see for an excerpt or half of a stitched page.
     Grams must hold a name or number (generic function-word patterns would pair everything)
-    and no quotation (independent reports quote the same words).
+    and no quotation (independent reports quote the same words). Vectorised: hashing one gram
+    at a time cost more than the rest of the fingerprint.
     """
-    hashes: set[int] = set()
-    for i in range(len(shape) - size + 1):
-        gram = shape[i : i + size]
-        if BREAK in gram or not any(
-            s[0].isdigit() or (s[0].isalpha() and s not in STOPWORDS)
-            for s in gram
-            if s != PLACEHOLDER
-        ):
-            continue
-        digest = hashlib.blake2b(" ".join(gram).encode(), digest_size=8, person=b"anchor").digest()
-        value = int.from_bytes(digest, "little") >> 1
-        if value % sample == 0:
-            hashes.add(value)
-    return sorted(hashes)[:cap]
+    count = len(shape) - size + 1
+    if count <= 0:
+        return []
+    hashed = np.fromiter((word_hash(s) for s in shape), dtype=np.uint64, count=len(shape))
+    combined = np.zeros(count, dtype=np.uint64)
+    for offset in range(size):
+        combined ^= hashed[offset : offset + count] * _SHINGLE_MULTIPLIERS[offset]
+    special = np.fromiter(
+        (s != PLACEHOLDER and s != BREAK and s not in STOPWORDS for s in shape),
+        dtype=np.int32,
+        count=len(shape),
+    )
+    breaks = np.fromiter((s == BREAK for s in shape), dtype=np.int32, count=len(shape))
+
+    def window_sum(flags: np.ndarray) -> np.ndarray:
+        totals = np.concatenate(([0], np.cumsum(flags)))
+        return totals[size:] - totals[:-size]
+
+    # Mix once more so the sample does not depend on the low bits of the XOR alone.
+    values = (combined * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(1)
+    keep = (window_sum(special) > 0) & (window_sum(breaks) == 0) & (values % sample == 0)
+    return [int(v) for v in np.unique(values[keep])[:cap]]
 
 
 @dataclass(frozen=True, slots=True)
