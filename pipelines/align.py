@@ -47,8 +47,12 @@ MAX_SENTENCE_WORDS = 60
 """Longer "sentences" (lists, run-on text) are cut, so one never swallows a whole passage."""
 
 
+@lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
-    """Return a crude stem: inflections a spinner changes ("rose"/"rises" stay apart) go."""
+    """Return a crude stem: inflections a spinner changes ("rose"/"rises" stay apart) go.
+
+    Cached: a vocabulary repeats a lot.
+    """
     if word.endswith("'s"):
         word = word[:-2]
     for suffix in _SUFFIXES:
