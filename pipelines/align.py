@@ -250,6 +250,9 @@ class Alignment:
     """Quotation sentences aligned (they explain nothing unless there are many)."""
     whole_coverage: float = 0.0
     """Share of all words, quotations included, aligned on the better-covered side."""
+    in_order: float = 0.0
+    """Share of aligned sentences that follow a neighbour in both texts (copies keep runs,
+    even reworked ones within a paragraph; texts written from one template line up at random)."""
 
     @property
     def spin_rate(self) -> float:
@@ -359,6 +362,11 @@ def align_profiles(a: Profile, b: Profile, config: AlignConfig = AlignConfig()) 
                 whole_b / len(b.tokens) if len(b.tokens) else 0.0)  # fmt: skip
     ordered = sorted(pairs, key=lambda p: p.a)
     reordered = any(x.b > y.b for x, y in pairwise(ordered))
+    linked: set[int] = set()
+    for x, y in pairwise(ordered):
+        if y.a - x.a == y.b - x.b and y.a - x.a in (1, 2):
+            linked.update((x.a, y.a))
+    in_order = len(linked) / len(pairs) if pairs else 0.0
     return Alignment(
         passages=tuple(_passages(a, b, pairs)),
         substitutions=(),
@@ -372,6 +380,7 @@ def align_profiles(a: Profile, b: Profile, config: AlignConfig = AlignConfig()) 
         covered_words=min(covered_a, covered_b),
         quotes_aligned=sum(a.sentences[p.a].quote for p in pairs),
         whole_coverage=whole,
+        in_order=in_order,
     )
 
 
@@ -394,6 +403,7 @@ def with_substitutions(
         covered_words=alignment.covered_words,
         quotes_aligned=alignment.quotes_aligned,
         whole_coverage=alignment.whole_coverage,
+        in_order=alignment.in_order,
     )
 
 

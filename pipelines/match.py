@@ -63,6 +63,9 @@ class MatchConfig:
     phrase is no copy."""
     spun_rate: float = 0.02
     """Share of aligned content words swapped from which a copy counts as spun."""
+    min_in_order: float = 0.5
+    """Share of aligned sentences that must sit in runs (of two or more, in both texts) for
+    coverage to count: a copy keeps its source's sentences together, paragraph by paragraph."""
     max_candidates: int = 50
     min_shared_bands: int = 2
     """LSH bands a stored article must share to be verified: one shared band is mostly chance."""
@@ -134,13 +137,19 @@ def is_copy(alignment: Alignment, config: MatchConfig = MatchConfig()) -> bool:
     if alignment.a_coverage >= 0.9 and alignment.b_coverage >= 0.9 and alignment.covered_words:
         # The whole of both texts line up: a short, quote-heavy article copied entire.
         return True
-    if alignment.quotes_aligned >= 4 and alignment.whole_coverage >= 0.7:
+    if (
+        alignment.quotes_aligned >= 4
+        and alignment.whole_coverage >= 0.7
+        and alignment.in_order >= config.min_in_order
+    ):
         # One or two shared quotes are independent reporting; a page that is mostly another
         # article's whole run of quotes is a copy of that article.
         return True
-    return max(
-        alignment.a_coverage, alignment.b_coverage
-    ) >= config.min_coverage and alignment.covered_words >= min(config.min_passage_words, 20)
+    return (
+        max(alignment.a_coverage, alignment.b_coverage) >= config.min_coverage
+        and alignment.covered_words >= min(config.min_passage_words, 20)
+        and alignment.in_order >= config.min_in_order
+    )
 
 
 def verify(
