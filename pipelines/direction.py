@@ -98,6 +98,25 @@ def _claimed_time(doc: DocumentView) -> datetime | None:
     return doc.published_at
 
 
+def _span(value: datetime) -> tuple[datetime, datetime]:
+    """The time a date stands for: a bare date (midnight) means any time of that day."""
+    if (value.hour, value.minute, value.second, value.microsecond) == (0, 0, 0, 0):
+        return value, value + timedelta(days=1)
+    return value, value
+
+
+def _a_later(time_a: datetime | None, time_b: datetime | None) -> bool | None:
+    """True if ``a`` came later, False if earlier, None when the dates cannot tell."""
+    if time_a is None or time_b is None:
+        return None
+    (a_start, a_end), (b_start, b_end) = _span(time_a), _span(time_b)
+    if b_end < a_start or (b_end == a_start and b_start < a_start):
+        return True
+    if a_end < b_start or (a_end == b_start and a_start < b_start):
+        return False
+    return None
+
+
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
@@ -149,9 +168,9 @@ def decide_direction(
     ):
         return seen_a > seen_b, "first_seen", evidence
     for rule, time_of in (("trusted_date", _trusted_time), ("page_date", _claimed_time)):
-        time_a, time_b = time_of(a), time_of(b)
-        if time_a is not None and time_b is not None and time_a != time_b:
-            return time_a > time_b, rule, evidence
+        later = _a_later(time_of(a), time_of(b))
+        if later is not None:
+            return later, rule, evidence
     verdict = text_direction(substitutions)
     if verdict is not None:
         evidence["swaps"] = len(substitutions)

@@ -329,3 +329,24 @@ def test_an_archive_ingested_later_keeps_its_own_dates() -> None:
         published_at=T0, published_source="input", first_seen_at=T0 + timedelta(days=7),
     )  # fmt: skip
     assert decide_direction(copy, original)[:2] == (True, "trusted_date")
+
+
+def test_a_bare_date_does_not_beat_a_time_on_the_same_day() -> None:
+    original = DocumentView(
+        id=1, url="https://news.example/1", site="https://news.example", text="x",
+        published_at=T0 + timedelta(hours=2), published_source="input", first_seen_at=T0,
+    )  # fmt: skip
+    # The copy's page only says which day it is from (midnight): no evidence against the
+    # original's exact time that same day; our ingest order decides instead.
+    day = T0.replace(hour=0, minute=0)
+    copy = DocumentView(
+        url="https://copy.example/1", site="https://copy.example", text="x",
+        published_at=day, published_source="trafilatura", first_seen_at=T0 + timedelta(hours=3),
+    )  # fmt: skip
+    assert decide_direction(copy, original)[:2] == (True, "first_seen")
+    yesterday = DocumentView(
+        url="https://copy.example/1", site="https://copy.example", text="x",
+        published_at=day - timedelta(days=1), published_source="trafilatura",
+        first_seen_at=T0 + timedelta(hours=3),
+    )  # fmt: skip
+    assert decide_direction(yesterday, original)[:2] == (False, "page_date")
