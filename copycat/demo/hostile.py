@@ -1,6 +1,6 @@
 """Hostile and faulty sites on loopback, for the fault-and-abuse tests.
 
-:class:`HostileWeb` serves four registered sites and one unregistered "canary", each from its
+:class:`HostileWeb` serves five registered sites and one unregistered "canary", each from its
 own ``ThreadingHTTPServer`` on ``127.0.0.1``:
 
 ``hostile``
@@ -12,8 +12,9 @@ own ``ThreadingHTTPServer`` on ``127.0.0.1``:
     that are malformed, truncated, lie about their charset or carry JSON-LD that is not JSON
     (those are still articles and must be stored).
 ``flood``
-    Sitemaps with 100 000 URLs and sitemap indexes that loop (index → index → itself) or
-    nest without end.
+    A sitemap with 100 000 URLs (more than the 50 000 read, far more than the page budget).
+``nest``
+    Sitemap indexes that loop (index → index → itself) or nest without end.
 ``flaky``
     Articles that always answer 500, never answer in time, or reset the connection, beside
     articles that work.
@@ -127,9 +128,9 @@ class _Server(ThreadingHTTPServer):
         """A crawler hanging up on a refused page is expected: no traceback on stderr."""
 
     def verify_request(self, request: object, client_address: object) -> bool:
-        """Count connections (the canary must never see one)."""
+        """Count connections (the canary must never see one); a site that has gone answers none."""
         self.web._connections[self.key] = self.web._connections.get(self.key, 0) + 1
-        return True
+        return self.key not in self.web._gone
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -186,7 +187,7 @@ def _stream_zeros(total: int) -> Callable[[BaseHTTPRequestHandler], None]:
 class HostileWeb:
     """The hostile fixture web: see the module docstring for its sites."""
 
-    KEYS = ("hostile", "flood", "flaky", "vanishing", "canary")
+    KEYS = ("hostile", "flood", "nest", "flaky", "vanishing", "canary")
 
     def __init__(self, seed: int = 23, host: str = "127.0.0.1") -> None:
         """Write the articles; nothing is bound until :meth:`start`."""
@@ -210,6 +211,7 @@ class HostileWeb:
         self._origins: dict[str, str] = {}
         self._lock = threading.Lock()
         self._connections: dict[str, int] = {}
+        self._gone: set[str] = set()
         self.request_log: list[tuple[str, str, int]] = []
         """(site key, path with query, status) of every request served."""
 
@@ -269,11 +271,12 @@ class HostileWeb:
     def sites(self) -> list[HostileSite]:
         """The sites to register (the canary is not one of them)."""
         o = self._origins
-        hostile, flood = o["hostile"], o["flood"]
-        index = flood + "/sitemap_index.xml"
+        hostile, nest = o["hostile"], o["nest"]
+        index = nest + "/sitemap_index.xml"
         return [
             HostileSite(hostile, "Hostile Herald", "copycat", feeds=(f"{hostile}/feed.xml",)),
-            HostileSite(flood, "Sitemap Flood", "unknown", sitemaps=(index,)),
+            HostileSite(o["flood"], "Sitemap Flood", "unknown"),
+            HostileSite(nest, "Sitemap Nest", "unknown", sitemaps=(index,)),
             HostileSite(o["flaky"], "Flaky Times", "source"),
             HostileSite(o["vanishing"], "Vanishing Post", "source"),
         ]  # fmt: skip
@@ -301,7 +304,7 @@ class HostileWeb:
     @property
     def hostile_inputs(self) -> dict[str, str]:
         """Every hostile input served, by name → the URL the crawler meets it at."""
-        h, f = self._origins["hostile"], self._origins["flood"]
+        h, f, n = self._origins["hostile"], self._origins["flood"], self._origins["nest"]
         inputs = {name: f"{h}/news/{slug}/" for name, slug in _HOSTILE_PAGES.items()}
         inputs.update({name: h + self._salvaged[i] for i, name in enumerate(_SALVAGED_KINDS)})
         inputs.update(
@@ -317,8 +320,8 @@ class HostileWeb:
                 "offsite_link_to_loopback": f"{h}/",
                 "robots_sitemap_on_loopback": f"{h}/robots.txt",
                 "sitemap_100k_urls": f"{f}/sitemap-huge.xml.gz",
-                "sitemap_index_loop": f"{f}/sitemap_index.xml",
-                "sitemap_index_endless": f"{f}/sitemaps/deeper-1.xml",
+                "sitemap_index_loop": f"{n}/sitemap_index.xml",
+                "sitemap_index_endless": f"{n}/sitemaps/deeper-1.xml",
             }
         )
         return inputs
@@ -373,12 +376,14 @@ class HostileWeb:
         with self._lock:
             self.request_log.append((key, target, reply.status))
         if key == "vanishing" and path == "/":
-            # Go away once the home page is out: its articles are never reachable.
+            # Go away once the home page is out: no later connection is answered, and the port
+            # closes soon after. Its articles are never reachable.
+            self._gone.add(key)
             threading.Thread(target=self._vanish, daemon=True).start()
         return reply
 
     def _vanish(self) -> None:
-        time.sleep(0.2)
+        time.sleep(0.1)
         server = self._servers.get("vanishing")
         if server is not None:
             self._close(server)
@@ -599,7 +604,6 @@ class HostileWeb:
 
     def _flood(self, path: str) -> _Reply:
         f = self._origins["flood"]
-        xml = "application/xml"
         if path == "/robots.txt":
             return _Reply(
                 content_type="text/plain", body=f"Sitemap: {f}/sitemap-huge.xml.gz\n".encode()
@@ -608,6 +612,15 @@ class HostileWeb:
             return _Reply(body=_page("Sitemap Flood", "<p>Nothing to read here.</p>").encode())
         if path == "/sitemap-huge.xml.gz":
             return _Reply(content_type="application/x-gzip", body=_huge_sitemap(f))
+        return _Reply(status=404, body=b"<h1>Not found</h1>")
+
+    def _nest(self, path: str) -> _Reply:
+        f = self._origins["nest"]
+        xml = "application/xml"
+        if path == "/robots.txt":
+            return _Reply(content_type="text/plain", body=b"User-agent: *\nAllow: /\n")
+        if path == "/":
+            return _Reply(body=_page("Sitemap Nest", "<p>Nothing to read here.</p>").encode())
         if path == "/sitemap_index.xml":
             return _Reply(
                 content_type=xml, body=_index(f, ["/sitemap_index.xml", "/sitemaps/a.xml"])

@@ -282,7 +282,13 @@ class ArticlesSpider(scrapy.Spider):
                 depth,
             )
             return
-        for entry in sitemap.entries:
+        state = self.site_states[origin]
+        for position, entry in enumerate(sitemap.entries):
+            if state.scheduled >= self.max_pages:
+                # A sitemap can list 50 000 URLs: once the budget is spent, stop at once rather
+                # than hold up the reactor refusing them one by one.
+                self._count("crawl/budget_exhausted", len(sitemap.entries) - position, site=origin)
+                break
             if sitemap.kind == "index":
                 if request := self._listing_request(entry.url, origin, self.parse_xml, priority=10):
                     request.meta["sitemap_depth"] = depth + 1
