@@ -229,6 +229,18 @@ def _clean_query(query: str) -> str:
     return "&".join(kept)
 
 
+def _has_scheme(reference: str) -> bool:
+    """Whether a URL reference is absolute with an authority (``scheme://host…``).
+
+    ``http:path`` stays relative, as browsers resolve it against a same-scheme base.
+    """
+    try:
+        parts = urlsplit(reference)
+    except ValueError:
+        return False
+    return bool(parts.scheme and parts.netloc)
+
+
 def canonicalise(url: str, base: str | None = None) -> str:
     """Return the canonical form of an http(s) URL, used as its identity everywhere.
 
@@ -247,7 +259,9 @@ def canonicalise(url: str, base: str | None = None) -> str:
         ValueError: if the (resolved) URL is not an absolute http(s) URL with a valid host.
     """
     raw = url.strip() if isinstance(url, str) else url
-    if base is not None and isinstance(raw, str):
+    if base is not None and isinstance(raw, str) and not _has_scheme(raw):
+        # An absolute URL is its own target (RFC 3986 5.2.2); urljoin would still re-parse
+        # it and drop an empty ";" path parameter, breaking idempotence.
         try:
             raw = urljoin(base.strip(), raw)
         except ValueError as exc:
