@@ -33,6 +33,7 @@ from copycat.queries import (
     site_reports,
     stored_attribution,
 )
+from copycat.render import pair_lines, report_lines
 from copycat.sites import SiteError, dump_toml, list_sites, load_toml, make_record, save_site
 from copycat.urls import origin_of
 from pipelines.extract import NotAnArticle, extract_page, extract_text_record
@@ -287,11 +288,8 @@ def cmd_matches(args: argparse.Namespace) -> int:
         writer.writeheader()
         writer.writerows(pairs)
     else:
-        for pair in pairs:
-            print(
-                f"{pair['kind']:9} {pair['score']:.2f}  {pair['copy_url']}\n"
-                f"{'':16}copies {pair['original_url']}  (direction by {pair['direction_rule']})"
-            )
+        for line in pair_lines(pairs):
+            print(line)
         print(f"{len(pairs)} pairs")
     return 0
 
@@ -327,13 +325,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.json:
         _print_json([report.as_dict() for report in reports])
         return 0
-    print(f"{'site':38} {'role':8} {'articles':>8} {'copies':>7} {'copied':>7}  top sources")
-    for r in reports:
-        sources = ", ".join(f"{site} ({n})" for site, n in r.top_sources) or "-"
-        print(
-            f"{r.origin:38} {r.role:8} {r.articles:8d} {r.copies:7d} "
-            f"{r.share_copied:7.0%}  {sources}"
-        )
+    print("\n".join(report_lines(reports)))
     return 0
 
 

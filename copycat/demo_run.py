@@ -9,6 +9,7 @@ from copycat import db
 from copycat.crawl import LOOPBACK_SETTINGS, CrawlOptions, run_crawl, summary_lines
 from copycat.demo.web import FixtureWeb
 from copycat.queries import list_matches, site_reports
+from copycat.render import pair_lines, report_lines
 from copycat.sites import make_record, save_site
 
 
@@ -54,18 +55,8 @@ def run_demo(output: Path, quiet: bool = False) -> int:
         reports = site_reports(session)
         pairs = list_matches(session)
     print("\nreport:")
-    print(f"  {'site':30} {'role':8} {'articles':>8} {'copies':>7} {'copied':>7}  top sources")
-    for r in reports:
-        sources = ", ".join(f"{s} ({n})" for s, n in r.top_sources) or "-"
-        print(
-            f"  {r.origin:30} {r.role:8} {r.articles:8d} {r.copies:7d} "
-            f"{r.share_copied:7.0%}  {sources}"
-        )
+    print("\n".join(report_lines(reports, indent="  ")))
     print(f"\npairs ({len(pairs)}):")
-    for pair in pairs:
-        print(
-            f"  {pair['kind']:9} score {pair['score']:.2f}  {pair['copy_url']}\n"
-            f"  {'':9} copies    {pair['original_url']}  (direction by {pair['direction_rule']})"
-        )
+    print("\n".join(pair_lines(pairs, indent="  ")))
     print(f"\ndatabase: {output / 'demo.db'} (try: copycat --database {url} matches --json)")
     return 0 if result.status in ("finished", "partial") else 1

@@ -203,21 +203,16 @@ def _verdict_record(
         "first_seen_at": _iso(other.first_seen_at),
     }
     copy, original = (sides, stored) if verdict.new_is_copy else (stored, sides)
+    fields = verdict.pair_fields()
     return {
         "copy_url": copy["url"],
         "original_url": original["url"],
-        "kind": verdict.kind,
-        "score": verdict.score,
+        "kind": fields.pop("kind"),
+        "score": fields.pop("score"),
         **{f"copy_{k}": v for k, v in copy.items() if k != "url"},
         **{f"original_{k}": v for k, v in original.items() if k != "url"},
-        "copy_coverage": verdict.copy_coverage,
-        "original_coverage": verdict.original_coverage,
-        "spin_rate": verdict.spin_rate,
-        "credited": verdict.credited,
-        "direction_rule": verdict.direction_rule,
-        "method": verdict.method,
+        **fields,
         "found_at": None,
-        "evidence": verdict.evidence,
     }
 
 

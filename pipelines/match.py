@@ -108,6 +108,20 @@ class MatchVerdict:
     evidence: dict[str, Any] = field(default_factory=dict)
     method: str = METHOD_VERSION
 
+    def pair_fields(self) -> dict[str, Any]:
+        """The pair's own fields, as stored in a ``matches`` row and shown in ``--json``."""
+        return {
+            "kind": self.kind,
+            "score": self.score,
+            "copy_coverage": self.copy_coverage,
+            "original_coverage": self.original_coverage,
+            "spin_rate": self.spin_rate,
+            "credited": self.credited,
+            "direction_rule": self.direction_rule,
+            "evidence": self.evidence,
+            "method": self.method,
+        }
+
 
 def classify(
     copy_coverage: float,
@@ -247,11 +261,17 @@ def mark_stitched(verdicts: list[MatchVerdict]) -> list[MatchVerdict]:
     return result
 
 
+SIBLING_MARGIN = 0.1
+"""How much closer a copy must be to a fellow copy than to their common original to be called
+a copy of the copy: extraction alone (a headline kept in one body, not in the other) moves
+scores by a few points, while a copy of a spun copy is tens of points closer to it."""
+
+
 def redundant_pairs(pairs: dict[tuple[int, int], float]) -> set[tuple[int, int]]:
     """Return the pairs between two copies of one original that say nothing more than it does.
 
     ``pairs`` maps (copy, original) to score. When Y and X both copy R, Y and X match each
-    other too; (Y, X) is kept only if Y is closer to X than to R (Y copied the copy: it
+    other too; (Y, X) is kept only if Y is clearly closer to X than to R (Y copied the copy: it
     carries X's changes), otherwise it would accuse Y of copying a fellow copy.
     """
     originals_of: dict[int, dict[int, float]] = {}
@@ -260,7 +280,7 @@ def redundant_pairs(pairs: dict[tuple[int, int], float]) -> set[tuple[int, int]]
     redundant = set()
     for (y, x), score in pairs.items():
         shared_roots = set(originals_of.get(y, {})) & set(originals_of.get(x, {}))
-        if any(originals_of[y][root] >= score for root in shared_roots):
+        if any(originals_of[y][root] + SIBLING_MARGIN >= score for root in shared_roots):
             redundant.add((y, x))
     return redundant
 

@@ -167,17 +167,7 @@ def store_item(session: Session, item: ArticleItem) -> tuple[int, int]:
             if verdict.new_is_copy
             else (verdict.other_id, article_id)
         )
-        pair = {
-            "kind": verdict.kind,
-            "score": verdict.score,
-            "copy_coverage": verdict.copy_coverage,
-            "original_coverage": verdict.original_coverage,
-            "spin_rate": verdict.spin_rate,
-            "credited": verdict.credited,
-            "direction_rule": verdict.direction_rule,
-            "evidence": verdict.evidence,
-            "method": verdict.method,
-        }
+        pair = verdict.pair_fields()
         session.execute(
             insert(Match)
             .values(copy_id=copy_id, original_id=original_id, **pair)

@@ -13,9 +13,10 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Self
+
+from copycat.demo.serving import LoopbackServer, ServedWeb, serve_in_thread, stop_servers
 
 _VOCABULARY = (
     "council harbour river budget school station market weather festival library bridge "
@@ -76,7 +77,7 @@ class Page:
 
 
 @dataclass
-class LocalSite:
+class LocalSite(ServedWeb):
     """A loopback site: set ``pages[path]``, start it, read ``hits``."""
 
     pages: dict[str, Page] = field(default_factory=dict)
@@ -85,7 +86,7 @@ class LocalSite:
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
+        self._server: LoopbackServer | None = None
         self._thread: threading.Thread | None = None
 
     @property
@@ -113,31 +114,20 @@ class LocalSite:
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
+        self._server = LoopbackServer(("127.0.0.1", 0), Handler)
+        self._thread = serve_in_thread(self._server, "local-site")
         return self
 
     def stop(self) -> None:
         """Stop serving."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+        if self._server is not None and self._thread is not None:
+            stop_servers([(self._server, self._thread)])
             self._server = None
 
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+    @property
+    def running(self) -> bool:
+        """Whether the site is serving."""
+        return self._server is not None
 
     def _answer(self, path: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
         with self._lock:

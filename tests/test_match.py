@@ -309,6 +309,9 @@ def test_a_pair_between_two_copies_of_one_original_is_redundant() -> None:
     # 1 is the original; 2 and 3 copy it; 2 and 3 also match each other.
     siblings = {(2, 1): 0.95, (3, 1): 0.97, (3, 2): 0.93}
     assert redundant_pairs(siblings) == {(3, 2)}
+    # A few points closer to the fellow copy is extraction noise, not copying the copy.
+    near = {(2, 1): 1.0, (3, 1): 0.58, (3, 2): 0.63}
+    assert redundant_pairs(near) == {(3, 2)}
 
 
 def test_a_copy_of_a_copy_is_kept_when_it_is_closer_to_the_copy() -> None:

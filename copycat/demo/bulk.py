@@ -20,17 +20,16 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import socketserver
 import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Self
 from urllib.parse import urlsplit
 
+from copycat.demo.serving import LoopbackServer, ServedWeb, serve_in_thread, stop_servers
 from copycat.demo.text import TOPICS, Article, NewsWriter
 from copycat.demo.web import (
     HTML_TYPE,
@@ -73,22 +72,14 @@ class _Page:
     """(site index, path) of the original this page copies."""
 
 
-class _Server(ThreadingHTTPServer):
+class _Server(LoopbackServer):
     """Serves one site's pre-rendered documents."""
 
-    daemon_threads = True
     request_queue_size = 128
 
     def __init__(self, host: str, documents: dict[str, tuple[str, list[bytes]]]) -> None:
         self.documents = documents
         super().__init__((host, 0), _Handler)
-
-    def server_bind(self) -> None:
-        """Bind without the reverse DNS lookup ``HTTPServer.server_bind`` does."""
-        socketserver.TCPServer.server_bind(self)
-        host, port = self.server_address[:2]
-        self.server_name = str(host)
-        self.server_port = int(port)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -115,7 +106,7 @@ class _Handler(BaseHTTPRequestHandler):
         """No access log: it would cost more than serving."""
 
 
-class BulkWeb:
+class BulkWeb(ServedWeb):
     """``sites`` × ``articles`` generated news pages, served on loopback addresses.
 
     Content is generated at construction, deterministically from ``seed``; :meth:`start`
@@ -282,32 +273,18 @@ class BulkWeb:
         self.origins = [f"http://{server.server_name}:{server.server_port}" for server in servers]
         for index, server in enumerate(servers):
             server.documents = self._render(index, self.origins[index])
-            thread = threading.Thread(target=server.serve_forever, daemon=True)
-            thread.start()
-            self._servers.append((server, thread))
+            self._servers.append((server, serve_in_thread(server, f"bulk-web-{index}")))
         return self
 
     def stop(self) -> None:
         """Stop serving and close the sockets (safe to call twice)."""
         servers, self._servers = self._servers, []
-        for server, _ in servers:
-            server.shutdown()
-        for server, thread in servers:
-            server.server_close()
-            thread.join(timeout=5)
+        stop_servers(servers)
 
-    def __enter__(self) -> Self:
-        """Start serving (if not started yet)."""
-        return self if self._servers else self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        """Stop serving."""
-        self.stop()
+    @property
+    def running(self) -> bool:
+        """Whether the servers are started."""
+        return bool(self._servers)
 
     @property
     def sites(self) -> list[BulkSite]:

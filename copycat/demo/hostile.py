@@ -41,11 +41,11 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Self
 from urllib.parse import urlsplit
 
+from copycat.demo.serving import LoopbackServer, ServedWeb, serve_in_thread, stop_servers
 from copycat.demo.text import Article, NewsWriter
 
 __all__ = ["HostileSite", "HostileWeb"]
@@ -115,8 +115,9 @@ def _article_body(article: Article, extra: str = "") -> str:
     )
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
+class _Server(LoopbackServer):
+    """One hostile site's server; counts connections and can vanish."""
+
     allow_reuse_address = True
 
     def __init__(self, web: HostileWeb, key: str) -> None:
@@ -184,7 +185,7 @@ def _stream_zeros(total: int) -> Callable[[BaseHTTPRequestHandler], None]:
     return write
 
 
-class HostileWeb:
+class HostileWeb(ServedWeb):
     """The hostile fixture web: see the module docstring for its sites."""
 
     KEYS = ("hostile", "flood", "nest", "flaky", "vanishing", "canary")
@@ -224,42 +225,19 @@ class HostileWeb:
             self._servers[key] = server
             self._origins[key] = f"http://{self.host}:{server.server_address[1]}"
         for server in self._servers.values():
-            thread = threading.Thread(
-                target=server.serve_forever,
-                kwargs={"poll_interval": 0.05},
-                name=f"hostile-web-{server.key}",
-                daemon=True,
-            )
-            thread.start()
-            self._threads.append(thread)
+            self._threads.append(serve_in_thread(server, f"hostile-web-{server.key}"))
         return self
 
     def stop(self) -> None:
         """Stop every server (safe to call twice)."""
         servers, self._servers = self._servers, {}
-        for server in servers.values():
-            self._close(server)
-        for thread in self._threads:
-            thread.join(timeout=5)
+        stop_servers(list(zip(servers.values(), self._threads, strict=True)))
         self._threads = []
 
-    @staticmethod
-    def _close(server: _Server) -> None:
-        server.shutdown()
-        server.server_close()
-
-    def __enter__(self) -> Self:
-        """Start the web and return it."""
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        """Stop the web."""
-        self.stop()
+    @property
+    def running(self) -> bool:
+        """Whether the servers are started."""
+        return bool(self._servers)
 
     # -- ground truth --------------------------------------------------------------------
 
@@ -386,7 +364,8 @@ class HostileWeb:
         time.sleep(0.1)
         server = self._servers.get("vanishing")
         if server is not None:
-            self._close(server)
+            server.shutdown()
+            server.server_close()
 
     def _article(self, key: str, path: str) -> _Reply | None:
         article = self._articles[key].get(path)

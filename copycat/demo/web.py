@@ -20,18 +20,17 @@ import json
 import math
 import random
 import re
-import socketserver
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Self
 from urllib.parse import urlsplit
 
+from copycat.demo.serving import LoopbackServer, ServedWeb, serve_in_thread, stop_servers
 from copycat.demo.spinner import spin
 from copycat.demo.text import TOPICS, Article, Event, NewsWriter, slugify
 
@@ -1374,22 +1373,13 @@ class _Builder:
 # --------------------------------------------------------------------------------------------
 
 
-class _SiteServer(ThreadingHTTPServer):
+class _SiteServer(LoopbackServer):
     """A threading HTTP server that knows which fixture site it serves."""
-
-    daemon_threads = True
 
     def __init__(self, address: tuple[str, int], web: FixtureWeb, key: str) -> None:
         self.web = web
         self.site_key = key
         super().__init__(address, _Handler)
-
-    def server_bind(self) -> None:
-        """Bind without the reverse DNS lookup ``HTTPServer.server_bind`` does."""
-        socketserver.TCPServer.server_bind(self)
-        host, port = self.server_address[:2]
-        self.server_name = str(host)
-        self.server_port = int(port)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -1439,7 +1429,7 @@ _SERVER_ERROR = _document(
 ).encode()
 
 
-class FixtureWeb:
+class FixtureWeb(ServedWeb):
     """The demo web: six fictional news sites on loopback, with known ground truth.
 
     Content is generated at construction, deterministically from ``seed``. :meth:`start` binds
@@ -1497,39 +1487,14 @@ class FixtureWeb:
         with self._lock:
             self._failed.clear()
         for server in servers:
-            thread = threading.Thread(
-                target=server.serve_forever,
-                kwargs={"poll_interval": 0.05},
-                name=f"fixture-web-{server.site_key}",
-                daemon=True,
-            )
-            thread.start()
+            thread = serve_in_thread(server, f"fixture-web-{server.site_key}")
             self._servers.append((server, thread))
         return self
 
     def stop(self) -> None:
         """Stop serving and close every listening socket (safe to call twice)."""
         servers, self._servers = self._servers, []
-        for server, _ in servers:
-            server.shutdown()
-        for server, thread in servers:
-            server.server_close()
-            thread.join(timeout=5)
-
-    def __enter__(self) -> Self:
-        """Start the web (if not started yet) and return it."""
-        if not self._servers:
-            self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        """Stop the web."""
-        self.stop()
+        stop_servers(servers)
 
     @property
     def running(self) -> bool:
