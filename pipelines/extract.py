@@ -67,6 +67,9 @@ while trafilatura needs about a second and 30 MB per megabyte of HTML, so a host
 would hold an extraction worker for many seconds and hundreds of megabytes."""
 _T = TypeVar("_T")
 logger = logging.getLogger(__name__)
+
+UNDECODABLE_MIN_CHARS = 3
+"""Replacement characters in a body text that show its charset was wrong."""
 MAX_LINKS = 500
 """Cap on ``links``: a page with thousands of links is a hub, not an article, and the
 matcher only needs the few that credit a source."""
@@ -102,6 +105,9 @@ class PageExtraction:
     links: tuple[OutboundLink, ...]
     """Links to other sites, from the whole page (a copy's "Source link" is often outside
     the body), deduplicated, at most ``MAX_LINKS``."""
+    anomalies: tuple[str, ...] = ()
+    """What was wrong with the page but did not stop extraction (``json_ld_invalid``,
+    ``undecodable_text``): counted in the crawl stats, so a site's bad markup shows up."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -510,6 +516,7 @@ class _JsonLd:
     author: str | None = None
     headline: str | None = None
     language: str | None = None
+    invalid_scripts: int = 0
 
 
 def _read_json_ld(tree: HtmlElement) -> _JsonLd:
@@ -550,6 +557,7 @@ def _read_json_ld(tree: HtmlElement) -> _JsonLd:
             if match and (parsed := _parse_date(match.group(1))):
                 found.published = parsed
                 break
+    found.invalid_scripts = len(unparsed)
     return found
 
 
@@ -821,6 +829,12 @@ def extract_page(html: str | bytes, url: str, min_chars: int = DEFAULT_MIN_CHARS
     if published is None and document.date:
         published, source = _trafilatura_date(document.date), "trafilatura"
 
+    anomalies = []
+    if json_ld.invalid_scripts:
+        anomalies.append("json_ld_invalid")
+    if text.count("\ufffd") >= UNDECODABLE_MIN_CHARS:
+        # Bytes the declared (or guessed) charset could not decode: a wrong or lying charset.
+        anomalies.append("undecodable_text")
     return PageExtraction(
         text=text,
         title=title,
@@ -830,6 +844,7 @@ def extract_page(html: str | bytes, url: str, min_chars: int = DEFAULT_MIN_CHARS
         page_published_at=published,
         page_published_source=source if published is not None else None,
         links=links,
+        anomalies=tuple(anomalies),
     )
 
 
@@ -1086,6 +1101,9 @@ class ExtractPipeline:
             published_at=published_at,
             published_source=published_source,
         )
+        for anomaly in page.anomalies:
+            self._count(f"extract/anomalies/{anomaly}")
+            logger.info("article %s stored despite bad markup: %s", item.url, anomaly)
         self._count("extract/articles")
         return item
 

@@ -615,3 +615,20 @@ def test_pipeline_drops_with_reason_and_counts(pipeline, fields, reason):
 def test_pipeline_without_stats():
     with pytest.raises(DropItem):
         ExtractPipeline().extract_item(make_item(html=SHORT_PAGE))
+
+
+def test_unparseable_json_ld_is_an_anomaly_counted_by_the_pipeline(pipeline):
+    assert extract_page(UNPARSEABLE_JSON_LD_PAGE, "https://example.org/bridge").anomalies == (
+        "json_ld_invalid",
+    )
+    assert extract_page(PUBLISHER_PAGE, "https://example.org/bridge").anomalies == ()
+    item = make_item(html=UNPARSEABLE_JSON_LD_PAGE, content_type="text/html")
+    pipeline.extract_item(item)
+    assert pipeline.stats.get_value("extract/anomalies/json_ld_invalid") == 1
+
+
+def test_text_the_charset_could_not_decode_is_an_anomaly():
+    # A page whose bytes are not in the charset it claims: the decoder replaces what it cannot
+    # read, and the damage is reported instead of passing silently.
+    html = PUBLISHER_PAGE.replace("</p>", " caf\ufffd na\ufffdve r\ufffdsum\ufffd</p>", 3)
+    assert "undecodable_text" in extract_page(html, "https://example.org/bridge").anomalies
