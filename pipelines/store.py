@@ -367,8 +367,8 @@ class SpillFile:
 # --------------------------------------------------------------------------- pipelines
 
 
-class StorePipeline:
-    """Scrapy pipeline: write each item in its own short transaction, retrying outages."""
+class _DatabaseStage:
+    """What the stages that wait out database outages share: sessions, stats, retry, spill."""
 
     def __init__(
         self,
@@ -376,7 +376,7 @@ class StorePipeline:
         stats: StatsCollector | None = None,
         retry_seconds: float = DEFAULT_RETRY_SECONDS,
         spill_path: Path | str = DEFAULT_SPILL_FILE,
-    ):
+    ) -> None:
         self.sessions = sessions
         self.stats = stats
         self.retry_seconds = retry_seconds
@@ -384,21 +384,27 @@ class StorePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        """Open the configured database (``COPYCAT_DATABASE_URL``); read ``STORE_…`` settings.
-
-        Also listens for items that another stage failed on because of the database, so
-        that they are spilled instead of lost.
-        """
+        """Open the configured database; read ``STORE_RETRY_SECONDS`` and ``STORE_SPILL_FILE``."""
         from copycat.db import open_database
 
         settings = crawler.settings
         _, sessions = open_database(settings.get("COPYCAT_DATABASE_URL"))
-        pipeline = cls(
+        return cls(
             sessions,
             crawler.stats,
             retry_seconds=settings.getfloat("STORE_RETRY_SECONDS", DEFAULT_RETRY_SECONDS),
             spill_path=settings.get("STORE_SPILL_FILE") or DEFAULT_SPILL_FILE,
         )
+
+
+class StorePipeline(_DatabaseStage):
+    """Scrapy pipeline: write each item in its own short transaction, retrying outages."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        """Build the stage, and listen for items another stage failed on because of the
+        database, so that they are spilled instead of lost."""
+        pipeline = super().from_crawler(crawler)
         crawler.signals.connect(pipeline.item_error, signal=signals.item_error)
         return pipeline
 
@@ -464,7 +470,7 @@ class StorePipeline:
             self.spill_item(item, error)
 
 
-class DatabaseGatePipeline:
+class DatabaseGatePipeline(_DatabaseStage):
     """Hold items before the stages that use the database while it is unavailable.
 
     It pings the database and, while that fails with a connection-level error, waits with
@@ -473,32 +479,6 @@ class DatabaseGatePipeline:
     than piling up pages. An item still waiting after that is spilled (see
     :class:`StorePipeline`).
     """
-
-    def __init__(
-        self,
-        sessions: sessionmaker[Session],
-        stats: StatsCollector | None = None,
-        retry_seconds: float = DEFAULT_RETRY_SECONDS,
-        spill_path: Path | str = DEFAULT_SPILL_FILE,
-    ) -> None:
-        self.sessions = sessions
-        self.stats = stats
-        self.retry_seconds = retry_seconds
-        self.spill = SpillFile(Path(spill_path))
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        """Open the configured database; read ``STORE_RETRY_SECONDS`` and ``STORE_SPILL_FILE``."""
-        from copycat.db import open_database
-
-        settings = crawler.settings
-        _, sessions = open_database(settings.get("COPYCAT_DATABASE_URL"))
-        return cls(
-            sessions,
-            crawler.stats,
-            retry_seconds=settings.getfloat("STORE_RETRY_SECONDS", DEFAULT_RETRY_SECONDS),
-            spill_path=settings.get("STORE_SPILL_FILE") or DEFAULT_SPILL_FILE,
-        )
 
     def _ping(self) -> None:
         with self.sessions() as session:

@@ -235,6 +235,16 @@ def _rss(
     )
 
 
+def _rss_item(story: _Story, origin: str, guid: str, extra: str = "") -> str:
+    """One RSS ``<item>`` for a story: title, link, guid, date, any ``extra`` elements, summary."""
+    return (
+        "<item>"
+        f"<title>{_t(story.article.title)}</title><link>{origin}{story.path}</link>"
+        f"{guid}<pubDate>{format_datetime(story.article.published)}</pubDate>{extra}"
+        f"<description>{_t(story.article.summary)}</description></item>\n"
+    )
+
+
 def _urlset(entries: Iterable[str], news: bool = False) -> str:
     ns = ' xmlns:news="http://www.google.com/schemas/sitemap-news/0.9"' if news else ""
     return (
@@ -727,13 +737,13 @@ class _Builder:
         page_entries += [_url_entry(f"{origin}/about/"), _url_entry(f"{origin}/contact/")]
         site.add("/sitemaps/pages.xml", _urlset(page_entries), XML_TYPE)
         items = [
-            "<item>"
-            f"<title>{_t(s.article.title)}</title><link>{origin}{s.path}</link>"
-            f'<guid isPermaLink="true">{origin}{s.path}</guid>'
-            f"<pubDate>{format_datetime(s.article.published)}</pubDate>"
-            f"<dc:creator>{_t(s.article.author)}</dc:creator>"
-            f"<category>{_t(s.article.section)}</category>"
-            f"<description>{_t(s.article.summary)}</description></item>\n"
+            _rss_item(
+                s,
+                origin,
+                f'<guid isPermaLink="true">{origin}{s.path}</guid>',
+                f"<dc:creator>{_t(s.article.author)}</dc:creator>"
+                f"<category>{_t(s.article.section)}</category>",
+            )
             for s in stories
         ]
         site.add(
@@ -853,11 +863,7 @@ class _Builder:
             ATOM_TYPE,
         )
         items = [
-            "<item>"
-            f"<title>{_t(s.article.title)}</title><link>{origin}{s.path}</link>"
-            f'<guid isPermaLink="true">{origin}{s.path}</guid>'
-            f"<pubDate>{format_datetime(s.article.published)}</pubDate>"
-            f"<description>{_t(s.article.summary)}</description></item>\n"
+            _rss_item(s, origin, f'<guid isPermaLink="true">{origin}{s.path}</guid>')
             for s in stories
         ]
         site.add(
@@ -955,14 +961,7 @@ class _Builder:
         entries = [_url_entry(f"{origin}/", newest), _url_entry(f"{origin}/archive/", newest)]
         entries += [_url_entry(f"{origin}{s.path}", s.article.published) for s in stories]
         site.add("/sitemap.xml", _urlset(entries), XML_TYPE)
-        items = [
-            "<item>"
-            f"<title>{_t(s.article.title)}</title><link>{origin}{s.path}</link>"
-            f"<guid>{origin}{s.path}</guid>"
-            f"<pubDate>{format_datetime(s.article.published)}</pubDate>"
-            f"<description>{_t(s.article.summary)}</description></item>\n"
-            for s in stories
-        ]
+        items = [_rss_item(s, origin, f"<guid>{origin}{s.path}</guid>") for s in stories]
         site.add(
             "/rss.xml",
             _rss(
