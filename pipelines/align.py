@@ -27,7 +27,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import pairwise
 
@@ -390,20 +390,11 @@ def with_substitutions(
     """Return ``alignment`` with the word-level diff filled in (only for pairs kept: it costs)."""
     pairs = match_sentences(a, b, config)
     aligned, swapped, substitutions = _diff(a, b, pairs)
-    return Alignment(
-        passages=alignment.passages,
+    return replace(
+        alignment,
         substitutions=tuple(substitutions),
-        a_coverage=alignment.a_coverage,
-        b_coverage=alignment.b_coverage,
         aligned_words=aligned,
         swapped_words=swapped,
-        longest_run=alignment.longest_run,
-        run_words=alignment.run_words,
-        reordered=alignment.reordered,
-        covered_words=alignment.covered_words,
-        quotes_aligned=alignment.quotes_aligned,
-        whole_coverage=alignment.whole_coverage,
-        in_order=alignment.in_order,
     )
 
 

@@ -12,15 +12,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from copycat.db import session_scope
 from copycat.models import Article, LshBucket, Match, Site
 from pipelines.fingerprint import FingerprintConfig, fingerprint_text
-from pipelines.match import MatchConfig, match_document, redundant_pairs, view_of
+from pipelines.match import MatchConfig, match_document, view_of
+from pipelines.store import replace_buckets, replace_pairs
 
 
 @dataclass
@@ -38,48 +38,6 @@ def _selected_ids(session: Session, since: datetime | None) -> list[int]:
     if since is not None:
         query = query.where(Article.first_seen_at >= since)
     return list(session.scalars(query))
-
-
-def _replace_pairs(session: Session, article_id: int, verdicts: list[Any]) -> None:
-    session.execute(
-        delete(Match).where(or_(Match.copy_id == article_id, Match.original_id == article_id))
-    )
-    for verdict in verdicts:
-        copy_id, original_id = (
-            (article_id, verdict.other_id)
-            if verdict.new_is_copy
-            else (verdict.other_id, article_id)
-        )
-        # Two articles of a pair are both rematched: the later one replaces what the first wrote.
-        session.execute(
-            delete(Match).where(Match.copy_id == original_id, Match.original_id == copy_id)
-        )
-        session.execute(
-            insert(Match).values(
-                copy_id=copy_id,
-                original_id=original_id,
-                kind=verdict.kind,
-                score=verdict.score,
-                copy_coverage=verdict.copy_coverage,
-                original_coverage=verdict.original_coverage,
-                spin_rate=verdict.spin_rate,
-                credited=verdict.credited,
-                direction_rule=verdict.direction_rule,
-                evidence=verdict.evidence,
-                method=verdict.method,
-            )
-        )
-    # Pairs between two copies of one original say nothing the original does not.
-    partners = {v.other_id for v in verdicts} | {article_id}
-    rows = session.execute(
-        select(Match.copy_id, Match.original_id, Match.score).where(
-            Match.copy_id.in_(partners), Match.original_id.in_(partners)
-        )
-    ).all()
-    for copy_id, original_id in redundant_pairs({(c, o): s for c, o, s in rows}):
-        session.execute(
-            delete(Match).where(Match.copy_id == copy_id, Match.original_id == original_id)
-        )
 
 
 def rematch(
@@ -109,15 +67,7 @@ def rematch(
             if text is None:
                 continue
             print_ = fingerprint_text(text, fingerprint)
-            session.execute(delete(LshBucket).where(LshBucket.article_id == article_id))
-            if print_.buckets:
-                session.execute(
-                    insert(LshBucket),
-                    [
-                        {"bucket": bucket, "band": band, "article_id": article_id}
-                        for bucket, band in {b: a for a, b in print_.buckets}.items()
-                    ],
-                )
+            replace_buckets(session, article_id, print_.buckets)
     # Pass 2: match each one again and replace its pairs.
     for n, article_id in enumerate(ids, start=1):
         with session_scope(sessions) as session:
@@ -135,7 +85,7 @@ def rematch(
             verdicts = [
                 v for v in match_document(session, view, buckets, match) if v.other_id != article_id
             ]
-            _replace_pairs(session, article_id, verdicts)
+            replace_pairs(session, article_id, verdicts)
         result.articles += 1
         if on_progress is not None:
             on_progress(n, len(ids))

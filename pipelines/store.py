@@ -20,7 +20,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from copycat.db import session_scope
 from copycat.models import Article, ArticleVersion, DroppedPage, LshBucket, Match, Site, utcnow
 from copycat.urls import canonicalise, on_site
-from pipelines.match import redundant_pairs
+from pipelines.match import MatchVerdict, redundant_pairs
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -145,23 +145,35 @@ def store_item(session: Session, item: ArticleItem) -> tuple[int, int]:
     )
     article_id: int = session.execute(statement).scalar_one()
 
+    replace_buckets(session, article_id, fingerprint.buckets)
+    return article_id, replace_pairs(session, article_id, item.matches)
+
+
+def replace_buckets(session: Session, article_id: int, buckets: Sequence[tuple[int, int]]) -> None:
+    """Replace an article's LSH band index rows with ``buckets`` ((band, bucket) pairs)."""
     session.execute(delete(LshBucket).where(LshBucket.article_id == article_id))
-    if fingerprint.buckets:
+    if buckets:
         # executemany of one cached statement: a multi-row VALUES is compiled anew for every
         # article (its parameter count varies) and cost more than everything else stored.
         session.execute(
-            insert(LshBucket.__table__).on_conflict_do_nothing(),
+            _insert(session)(LshBucket.__table__).on_conflict_do_nothing(),
             [
                 {"bucket": bucket, "band": band, "article_id": article_id}
-                for band, bucket in fingerprint.buckets
+                for band, bucket in buckets
             ],
         )
 
-    # The match stage recomputed every pair this article takes part in; replace the old ones.
+
+def replace_pairs(session: Session, article_id: int, verdicts: Sequence[MatchVerdict]) -> int:
+    """Replace every pair ``article_id`` takes part in with ``verdicts``; return pairs pruned.
+
+    The match stage recomputed every pair the article takes part in, so the old ones go.
+    """
+    insert = _insert(session)
     session.execute(
         delete(Match).where(or_(Match.copy_id == article_id, Match.original_id == article_id))
     )
-    for verdict in item.matches:
+    for verdict in verdicts:
         copy_id, original_id = (
             (article_id, verdict.other_id)
             if verdict.new_is_copy
@@ -173,7 +185,7 @@ def store_item(session: Session, item: ArticleItem) -> tuple[int, int]:
             .values(copy_id=copy_id, original_id=original_id, **pair)
             .on_conflict_do_update(index_elements=["copy_id", "original_id"], set_=pair)
         )
-    return article_id, prune_sibling_pairs(session, article_id)
+    return prune_sibling_pairs(session, article_id)
 
 
 def archive_previous_version(session: Session, values: dict[str, Any]) -> str:

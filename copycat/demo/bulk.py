@@ -21,7 +21,6 @@ import argparse
 import json
 import random
 import sys
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -29,7 +28,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Self
 from urllib.parse import urlsplit
 
-from copycat.demo.serving import LoopbackServer, ServedWeb, serve_in_thread, stop_servers
+from copycat.demo.serving import LoopbackServer, ThreadedServers, serve_in_thread
 from copycat.demo.text import TOPICS, Article, NewsWriter
 from copycat.demo.web import (
     HTML_TYPE,
@@ -106,7 +105,7 @@ class _Handler(BaseHTTPRequestHandler):
         """No access log: it would cost more than serving."""
 
 
-class BulkWeb(ServedWeb):
+class BulkWeb(ThreadedServers):
     """``sites`` × ``articles`` generated news pages, served on loopback addresses.
 
     Content is generated at construction, deterministically from ``seed``; :meth:`start`
@@ -127,7 +126,7 @@ class BulkWeb(ServedWeb):
             for i, role in enumerate(self.roles)
         ]
         self.pages = self._generate(articles)
-        self._servers: list[tuple[_Server, threading.Thread]] = []
+        self._servers = []
         self.origins: list[str] = []
 
     # -- content -------------------------------------------------------------------------
@@ -275,16 +274,6 @@ class BulkWeb(ServedWeb):
             server.documents = self._render(index, self.origins[index])
             self._servers.append((server, serve_in_thread(server, f"bulk-web-{index}")))
         return self
-
-    def stop(self) -> None:
-        """Stop serving and close the sockets (safe to call twice)."""
-        servers, self._servers = self._servers, []
-        stop_servers(servers)
-
-    @property
-    def running(self) -> bool:
-        """Whether the servers are started."""
-        return bool(self._servers)
 
     @property
     def sites(self) -> list[BulkSite]:

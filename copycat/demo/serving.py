@@ -67,3 +67,19 @@ class ServedWeb:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+class ThreadedServers(ServedWeb):
+    """Mixin for a web of servers kept in ``self._servers`` as (server, thread) pairs."""
+
+    _servers: list[tuple[socketserver.BaseServer, threading.Thread]]
+
+    def stop(self) -> None:
+        """Stop serving and close every listening socket (safe to call twice)."""
+        servers, self._servers = self._servers, []
+        stop_servers(servers)
+
+    @property
+    def running(self) -> bool:
+        """Whether the servers are started."""
+        return bool(self._servers)

@@ -30,7 +30,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Self
 from urllib.parse import urlsplit
 
-from copycat.demo.serving import LoopbackServer, ServedWeb, serve_in_thread, stop_servers
+from copycat.demo.serving import LoopbackServer, ThreadedServers, serve_in_thread
 from copycat.demo.spinner import spin
 from copycat.demo.text import TOPICS, Article, Event, NewsWriter, slugify
 
@@ -1428,7 +1428,7 @@ _SERVER_ERROR = _document(
 ).encode()
 
 
-class FixtureWeb(ServedWeb):
+class FixtureWeb(ThreadedServers):
     """The demo web: six fictional news sites on loopback, with known ground truth.
 
     Content is generated at construction, deterministically from ``seed``. :meth:`start` binds
@@ -1450,7 +1450,7 @@ class FixtureWeb(ServedWeb):
         builder.render()
         self._builder = builder
         self._sites = builder.sites
-        self._servers: list[tuple[_SiteServer, threading.Thread]] = []
+        self._servers = []
         self._origins: dict[str, str] = {}
         self._rendered: dict[str, dict[str, tuple[bytes, _Resource]]] = {}
         self._lock = threading.Lock()
@@ -1489,16 +1489,6 @@ class FixtureWeb(ServedWeb):
             thread = serve_in_thread(server, f"fixture-web-{server.site_key}")
             self._servers.append((server, thread))
         return self
-
-    def stop(self) -> None:
-        """Stop serving and close every listening socket (safe to call twice)."""
-        servers, self._servers = self._servers, []
-        stop_servers(servers)
-
-    @property
-    def running(self) -> bool:
-        """Whether the servers are started."""
-        return bool(self._servers)
 
     # -- ground truth --------------------------------------------------------------------
 
