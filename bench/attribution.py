@@ -47,6 +47,7 @@ from sqlalchemy import select, text
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from chrome import site_chrome
 from thesaurus import Spinner, load_thesaurus
 
 from copycat.db import open_database
@@ -444,9 +445,15 @@ def run_corpus(args: argparse.Namespace) -> dict[str, object]:
     )
     rng = random.Random(args.seed + 1)
     pages = {d.url: page(d, rng) for d in docs}
+    if not args.thin:
+        headlines = [d.title for d in docs]
+        chromes = {site: site_chrome(site) for site in {d.site for d in docs}}
+        pages = {d.url: chromes[d.site].wrap(pages[d.url], headlines, rng) for d in docs}
+    weights = sorted(len(html) for html in pages.values())
     print(
         f"corpus: {len(docs)} pages ({sum(1 for d in docs if d.originals)} copies, "
-        f"{len(negatives)} held-out negatives, {len(articles)} articles read)",
+        f"{len(negatives)} held-out negatives, {len(articles)} articles read; "
+        f"median page {weights[len(weights) // 2] / 1000:.0f} KB)",
         file=sys.stderr,
     )
 
@@ -543,6 +550,7 @@ def run_corpus(args: argparse.Namespace) -> dict[str, object]:
     baseline = evaluate("datasketch MinHash 5-shingles t=0.5", oriented, docs, directed=False)
     return {
         "pages": len(docs),
+        "page_kb_quartiles": [round(weights[len(weights) * q // 4] / 1000) for q in (1, 2, 3)],
         "stored": stored,
         "dropped_by_extract": dict(dropped),
         "copycat": ours,
@@ -573,6 +581,10 @@ def main() -> int:
     parser.add_argument("--thesaurus", type=Path, default=Path("/usr/share/mythes/th_en_US_v2.dat"))
     parser.add_argument("--scale", type=int, default=0, help="scaling mode: stored documents")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--thin", action="store_true",
+        help="bare 3 KB article pages instead of ones in realistic page chrome (bench/chrome.py)",
+    )  # fmt: skip
     args = parser.parse_args()
     if args.scale:
         from scaling import run_scaling

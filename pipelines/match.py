@@ -10,9 +10,10 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import cache
 from typing import TYPE_CHECKING, Any, Self
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import BigInteger, Integer, Row, Select, String, bindparam, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from copycat.models import Article, LshBucket, Site
@@ -285,32 +286,88 @@ def redundant_pairs(pairs: dict[tuple[int, int], float]) -> set[tuple[int, int]]
     return redundant
 
 
+# The columns a stored document's matching view is built from (no ORM entities: loading
+# them cost more than the query itself).
+_VIEW_COLUMNS = (
+    Article.id, Article.url, Site.origin, Site.role, Site.name, Article.text, Article.title,
+    Article.published_at, Article.first_seen_at, Article.canonical_url, Article.links,
+    Article.source_url_hint, Article.published_source,
+)  # fmt: skip
+
+
+def view_query() -> Select[Any]:
+    """Return the SELECT of stored documents' matching views (join and filter it further)."""
+    return select(*_VIEW_COLUMNS).join(Site, Site.id == Article.site_id)
+
+
+def view_of(row: Row[*tuple[Any, ...]]) -> DocumentView:
+    """Build the matching view of a stored article from a :func:`view_query` row."""
+    (id_, url, origin, role, name, text, title, published_at, first_seen_at, canonical_url,
+     links, source_url_hint, published_source) = row  # fmt: skip
+    return DocumentView(
+        id=id_,
+        url=url,
+        site=origin,
+        site_role=role,
+        site_name=name,
+        text=text,
+        title=title,
+        published_at=published_at,
+        first_seen_at=first_seen_at,
+        canonical_url=canonical_url,
+        links=tuple(link["url"] for link in links),
+        source_url_hint=source_url_hint,
+        published_source=published_source,
+    )
+
+
+@cache
+def _candidate_statement() -> Select[Any]:
+    """The candidate SELECT with bound parameters (built once: building it cost more than
+    running it)."""
+    shared = func.count(LshBucket.bucket).label("shared")
+    top = (
+        select(LshBucket.article_id, shared)
+        .where(LshBucket.bucket.in_(bindparam("buckets", expanding=True, type_=BigInteger)))
+        .group_by(LshBucket.article_id)
+        .having(shared >= bindparam("min_shared", type_=Integer))
+        .order_by(shared.desc())
+        .limit(bindparam("top_limit", type_=Integer))
+        .subquery()
+    )
+    return (
+        view_query()
+        .join(top, top.c.article_id == Article.id)
+        .where(Site.origin != bindparam("exclude_origin", type_=String))
+        .order_by(top.c.shared.desc())
+        .limit(bindparam("limit", type_=Integer))
+    )
+
+
+def _candidate_params(
+    buckets: Sequence[int], exclude_site_origin: str, limit: int, min_shared: int
+) -> dict[str, Any]:
+    return {
+        "buckets": list(buckets),
+        "exclude_origin": exclude_site_origin,
+        "limit": limit,
+        # a few more than kept, since the outer query drops the document's own site
+        "top_limit": limit * 2,
+        "min_shared": min_shared,
+    }
+
+
 def candidate_query(
     buckets: Sequence[int], exclude_site_origin: str, limit: int, min_shared: int = 1
-) -> Select[Article, Site]:
+) -> Select[Any]:
     """Return the SELECT of stored articles sharing LSH buckets, most shared bands first.
 
     ``bucket IN (...)`` on the (bucket, article_id) primary key is one index range scan per
     bucket on SQLite and PostgreSQL alike (never a table scan: ``tuple_(...).in_(...)`` would
     be one on SQLite); the buckets of every fingerprint view are in the list.
     """
-    shared = func.count(LshBucket.bucket).label("shared")
-    top = (
-        select(LshBucket.article_id, shared)
-        .where(LshBucket.bucket.in_(list(buckets)))
-        .group_by(LshBucket.article_id)
-        .having(shared >= min_shared)
-        .order_by(shared.desc())
-        .limit(limit * 2)
-        .subquery()
-    )
-    return (
-        select(Article, Site)
-        .join(top, top.c.article_id == Article.id)
-        .join(Site, Site.id == Article.site_id)
-        .where(Site.origin != exclude_site_origin)
-        .order_by(top.c.shared.desc())
-        .limit(limit)
+    return _candidate_statement().params(
+        _candidate_params(buckets, exclude_site_origin, limit, min_shared)
     )
 
 
@@ -328,27 +385,8 @@ def find_candidates(
     """
     if not buckets:
         return []
-    query = candidate_query(buckets, exclude_site_origin, limit, min_shared)
-    return [view_of(article, site) for article, site in session.execute(query).all()]
-
-
-def view_of(article: Article, site: Site) -> DocumentView:
-    """Build the matching view of a stored article."""
-    return DocumentView(
-        id=article.id,
-        url=article.url,
-        site=site.origin,
-        site_role=site.role,
-        site_name=site.name,
-        text=article.text,
-        title=article.title,
-        published_at=article.published_at,
-        first_seen_at=article.first_seen_at,
-        canonical_url=article.canonical_url,
-        links=tuple(link["url"] for link in article.links),
-        source_url_hint=article.source_url_hint,
-        published_source=article.published_source,
-    )
+    params = _candidate_params(buckets, exclude_site_origin, limit, min_shared)
+    return [view_of(row) for row in session.execute(_candidate_statement(), params)]
 
 
 def match_document(
@@ -403,6 +441,8 @@ class MatchPipeline:
         self.sessions = sessions
         self.config = config
         self.stats = stats
+        self._roles: dict[str, str] = {}
+        """Site roles as this run first read them (a role edited mid-run applies next run)."""
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -424,10 +464,15 @@ class MatchPipeline:
         if item.fingerprint is None:
             raise ValueError("match stage got an item the fingerprint stage did not fill")
         with self.sessions() as session:
-            role = session.scalar(select(Site.role).where(Site.origin == item.site)) or "unknown"
+            role = self._roles.get(item.site)
+            if role is None:
+                role = session.scalar(select(Site.role).where(Site.origin == item.site))
+                # an unregistered site is "unknown" until the store stage registers it
+                if role is not None:
+                    self._roles[item.site] = role
             item.matches = match_document(
                 session,
-                item_view(item, role),
+                item_view(item, role or "unknown"),
                 [bucket for _, bucket in item.fingerprint.buckets],
                 self.config,
             )

@@ -17,9 +17,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from copycat.db import session_scope
-from copycat.models import Article, LshBucket, Match, Site
+from copycat.models import Article, LshBucket, Match
 from pipelines.fingerprint import FingerprintConfig, fingerprint_text
-from pipelines.match import MatchConfig, match_document, view_of
+from pipelines.match import MatchConfig, match_document, view_of, view_query
 from pipelines.store import replace_buckets, replace_pairs
 
 
@@ -71,16 +71,13 @@ def rematch(
     # Pass 2: match each one again and replace its pairs.
     for n, article_id in enumerate(ids, start=1):
         with session_scope(sessions) as session:
-            row = session.execute(
-                select(Article, Site).join(Site).where(Article.id == article_id)
-            ).first()
+            row = session.execute(view_query().where(Article.id == article_id)).first()
             if row is None:
                 continue
-            article, site = row
             buckets = list(
                 session.scalars(select(LshBucket.bucket).where(LshBucket.article_id == article_id))
             )
-            view = view_of(article, site)
+            view = view_of(row)
             # Matched as if new: the stored row itself must not be its own candidate.
             verdicts = [
                 v for v in match_document(session, view, buckets, match) if v.other_id != article_id

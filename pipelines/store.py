@@ -23,12 +23,13 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import datetime
+from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from scrapy import signals
 from scrapy.exceptions import DropItem
-from sqlalchemy import delete, or_, select, text
+from sqlalchemy import Row, Table, delete, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -79,11 +80,17 @@ def article_key(item_url: str, site_origin: str, canonical_url: str | None) -> s
     return on_site(item_url, site_origin) or canonicalise(item_url)
 
 
-def ensure_site(session: Session, origin: str) -> int:
-    """Return the id of the site at ``origin``, registering it as ``unknown`` if it is new."""
+def ensure_site(session: Session, origin: str, known: dict[str, int] | None = None) -> int:
+    """Return the id of the site at ``origin``, registering it as ``unknown`` if it is new.
+
+    ``known`` caches origin → id for a stage that stores many items (sites are never deleted
+    while a crawl runs, so an id once read stays right).
+    """
+    if known is not None and origin in known:
+        return known[origin]
     insert = _insert(session)
     session.execute(
-        insert(Site)
+        insert(Site.__table__)
         .values(
             origin=origin, name=origin.split("://", 1)[-1], role="unknown", feeds=[], sitemaps=[]
         )
@@ -91,18 +98,50 @@ def ensure_site(session: Session, origin: str) -> int:
     )
     site_id = session.scalar(select(Site.id).where(Site.origin == origin))
     assert site_id is not None
+    if known is not None:
+        known[origin] = site_id
     return site_id
 
 
-def store_item(session: Session, item: ArticleItem) -> tuple[int, int]:
-    """Write one processed item (article, buckets, pairs); return its id and the pairs pruned."""
+# What the store needs to know about the row an item is about to overwrite.
+_PREVIOUS = select(
+    Article.id, Article.title, Article.text, Article.word_count, Article.text_hash,
+    Article.fetched_at, Article.published_at, Article.published_source,
+)  # fmt: skip
+
+
+@cache
+def _upsert_statement(dialect: str) -> Any:
+    """The article upsert with bound parameters: compiled once, not once per article."""
+    table = cast("Table", Article.__table__)
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    # first_seen_at is when we first saw the page: a later fetch must not move it.
+    kept = ("id", "url", "first_seen_at")
+    return insert.on_conflict_do_update(
+        index_elements=["url"],
+        set_={c.name: insert.excluded[c.name] for c in table.columns if c.name not in kept},
+    ).returning(table.c.id)
+
+
+def _article_upsert(session: Session) -> Any:
+    _insert(session)  # refuses a dialect the upserts are not written for
+    return _upsert_statement(session.get_bind().dialect.name)
+
+
+def store_item(
+    session: Session, item: ArticleItem, site_ids: dict[str, int] | None = None
+) -> tuple[int, int]:
+    """Write one processed item (article, buckets, pairs); return its id and the pairs pruned.
+
+    Cost matters here (it runs once per article, on the crawl's reactor thread): a new article,
+    the common case, takes one lookup, one upsert and two inserts; only a re-stored one pays for
+    clearing the rows it had before.
+    """
     article, fingerprint = item.article, item.fingerprint
     if article is None or fingerprint is None:
         raise ValueError("store stage got an item the earlier stages did not fill")
-    insert = _insert(session)
-    site_id = ensure_site(session, item.site)
     values: dict[str, Any] = {
-        "site_id": site_id,
+        "site_id": ensure_site(session, item.site, site_ids),
         "url": article_key(item.url, item.site, article.canonical_url),
         "fetched_url": canonicalise(item.url),
         "canonical_url": article.canonical_url,
@@ -122,36 +161,32 @@ def store_item(session: Session, item: ArticleItem) -> tuple[int, int]:
         "source_url_hint": item.source_url_hint,
         "links": [asdict(link) for link in article.links],
     }
+    previous = session.execute(_PREVIOUS.where(Article.url == values["url"])).first()
     # A re-fetch of a changed page keeps the earlier text (article_versions); the item says
     # which it was, for the run's per-site counts.
-    item.extra["stored"] = archive_previous_version(session, values)
-    if values["published_at"] is None:
+    item.extra["stored"] = archive_previous_version(session, previous, values["text_hash"])
+    if previous is not None and values["published_at"] is None:
         # A re-fetch that learnt no date (an updated page: its new lastmod is an edit time, not
         # a publication) keeps the publication date stored before.
-        known = session.execute(
-            select(Article.published_at, Article.published_source).where(
-                Article.url == values["url"]
-            )
-        ).first()
-        if known is not None:
-            values["published_at"], values["published_source"] = known
-    # first_seen_at is when we first saw the page: a later fetch must not move it.
-    update = {k: v for k, v in values.items() if k not in ("url", "first_seen_at")}
-    statement = (
-        insert(Article)
-        .values(**values)
-        .on_conflict_do_update(index_elements=["url"], set_=update)
-        .returning(Article.id)
-    )
-    article_id: int = session.execute(statement).scalar_one()
-
-    replace_buckets(session, article_id, fingerprint.buckets)
-    return article_id, replace_pairs(session, article_id, item.matches)
+        values["published_at"] = previous.published_at
+        values["published_source"] = previous.published_source
+    article_id: int = session.execute(_article_upsert(session), values).scalar_one()
+    # Nothing to clear for an article this transaction just created (a concurrent writer
+    # of the same URL is serialised by the upsert and sees our row as ``previous``).
+    fresh = previous is None
+    replace_buckets(session, article_id, fingerprint.buckets, fresh=fresh)
+    return article_id, replace_pairs(session, article_id, item.matches, fresh=fresh)
 
 
-def replace_buckets(session: Session, article_id: int, buckets: Sequence[tuple[int, int]]) -> None:
-    """Replace an article's LSH band index rows with ``buckets`` ((band, bucket) pairs)."""
-    session.execute(delete(LshBucket).where(LshBucket.article_id == article_id))
+def replace_buckets(
+    session: Session, article_id: int, buckets: Sequence[tuple[int, int]], *, fresh: bool = False
+) -> None:
+    """Replace an article's LSH band index rows with ``buckets`` ((band, bucket) pairs).
+
+    ``fresh``: the article has no rows yet, so there is nothing to delete.
+    """
+    if not fresh:
+        session.execute(delete(LshBucket).where(LshBucket.article_id == article_id))
     if buckets:
         # executemany of one cached statement: a multi-row VALUES is compiled anew for every
         # article (its parameter count varies) and cost more than everything else stored.
@@ -164,45 +199,56 @@ def replace_buckets(session: Session, article_id: int, buckets: Sequence[tuple[i
         )
 
 
-def replace_pairs(session: Session, article_id: int, verdicts: Sequence[MatchVerdict]) -> int:
+def replace_pairs(
+    session: Session, article_id: int, verdicts: Sequence[MatchVerdict], *, fresh: bool = False
+) -> int:
     """Replace every pair ``article_id`` takes part in with ``verdicts``; return pairs pruned.
 
-    The match stage recomputed every pair the article takes part in, so the old ones go.
+    The match stage recomputed every pair the article takes part in, so the old ones go
+    (``fresh``: the article is new and has none).
     """
-    insert = _insert(session)
-    session.execute(
-        delete(Match).where(or_(Match.copy_id == article_id, Match.original_id == article_id))
-    )
+    if not fresh:
+        session.execute(
+            delete(Match).where(or_(Match.copy_id == article_id, Match.original_id == article_id))
+        )
+    if not verdicts:
+        # Pairs of the article's partners among themselves are pruned when they are stored;
+        # an article with no pair changes nothing there.
+        return 0
+    rows = []
     for verdict in verdicts:
         copy_id, original_id = (
             (article_id, verdict.other_id)
             if verdict.new_is_copy
             else (verdict.other_id, article_id)
         )
-        pair = verdict.pair_fields()
-        session.execute(
-            insert(Match)
-            .values(copy_id=copy_id, original_id=original_id, **pair)
-            .on_conflict_do_update(index_elements=["copy_id", "original_id"], set_=pair)
-        )
+        rows.append({"copy_id": copy_id, "original_id": original_id, **verdict.pair_fields()})
+    insert = _insert(session)(Match.__table__)
+    session.execute(
+        insert.on_conflict_do_update(
+            index_elements=["copy_id", "original_id"],
+            set_={name: insert.excluded[name] for name in rows[0] if name not in _PAIR_KEY},
+        ),
+        rows,
+    )
     return prune_sibling_pairs(session, article_id)
 
 
-def archive_previous_version(session: Session, values: dict[str, Any]) -> str:
+_PAIR_KEY = ("copy_id", "original_id")
+
+
+def archive_previous_version(
+    session: Session, previous: Row[*tuple[Any, ...]] | None, text_hash: bytes
+) -> str:
     """Keep the stored text of the article about to be overwritten if the new one differs.
 
-    Returns ``new`` (nothing stored under that URL yet), ``unchanged`` (same text hash) or
-    ``updated`` (the previous text is now a row of ``article_versions``).
+    ``previous`` is the stored row (see ``_PREVIOUS``). Returns ``new`` (nothing stored under
+    that URL yet), ``unchanged`` (same text hash) or ``updated`` (the previous text is now a row
+    of ``article_versions``).
     """
-    previous = session.execute(
-        select(
-            Article.id, Article.title, Article.text, Article.word_count, Article.text_hash,
-            Article.fetched_at,
-        ).where(Article.url == values["url"])
-    ).first()  # fmt: skip
     if previous is None:
         return "new"
-    if previous.text_hash == values["text_hash"]:
+    if previous.text_hash == text_hash:
         return "unchanged"
     session.add(
         ArticleVersion(
@@ -393,6 +439,8 @@ class _DatabaseStage:
         self.stats = stats
         self.retry_seconds = retry_seconds
         self.spill = SpillFile(Path(spill_path))
+        self._site_ids: dict[str, int] = {}
+        """Site ids read by committed transactions (see :func:`ensure_site`)."""
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -425,8 +473,12 @@ class StorePipeline(_DatabaseStage):
             self.stats.inc_value(key, count)
 
     def _store_once(self, item: ArticleItem) -> int:
+        # A site registered by a transaction that then rolls back does not exist: ids join
+        # the cache only once their transaction is committed.
+        site_ids = dict(self._site_ids)
         with session_scope(self.sessions) as session:
-            _, pruned = store_item(session, item)
+            _, pruned = store_item(session, item, site_ids)
+        self._site_ids = site_ids
         return pruned
 
     def process_item(self, item: ArticleItem) -> ArticleItem:
