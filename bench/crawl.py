@@ -6,7 +6,8 @@ process:
 
 a. crawl only (no item pipelines),
 b. crawl + pipelines with extraction in the crawl process (``EXTRACT_WORKERS=0``),
-c. crawl + pipelines with extraction in worker processes (``EXTRACT_WORKERS`` = CPUs).
+c. crawl + pipelines with extraction and match verification in worker processes
+   (``EXTRACT_WORKERS`` = CPUs).
 
 Politeness is off for the measurement (no AutoThrottle, robots.txt still read): the question
 is how fast copycat can go, not how fast it should. Each crawl stops after ``--seconds``;
@@ -245,7 +246,7 @@ def combine(results: list[dict[str, Any]]) -> dict[str, Any]:
     stats: dict[str, float] = {}
     for r in results:
         for key, value in r["stats"].items():
-            if key.startswith(("bench/", "extract/seconds")):
+            if key.startswith(("bench/", "extract/seconds", "match/", "store/pairs")):
                 stats[key] = stats.get(key, 0.0) + value
             elif key == "extract/max_in_flight":
                 stats[key] = max(stats.get(key, 0), value)
@@ -285,10 +286,16 @@ def describe(
     ]
     if "extract/seconds" in stats:
         stage = {s: stats.get(f"bench/seconds/{s}", 0.0) for s in STAGES}
+        # The match stage awaits its workers: its clock would count the wait, so the time
+        # it spent on this thread comes from the stage itself.
+        stage["match"] = stats.get("match/seconds", stage["match"])
         parts = [f"{s} {seconds:.1f} s" for s, seconds in stage.items()]
         busy = sum(stage.values())
         if workers:
-            where = f"extract {stats['extract/seconds']:.1f} s in {workers} workers"
+            where = (
+                f"extract {stats['extract/seconds']:.1f} s and verification"
+                f" {stats.get('match/worker_seconds', 0.0):.1f} s in {workers} workers"
+            )
         else:
             busy += stats["extract/seconds"]
             parts.insert(0, f"extract {stats['extract/seconds']:.1f} s")
@@ -296,6 +303,13 @@ def describe(
         lines.append(
             f"  reactor thread, wall time in the stages: {', '.join(parts)}: {busy:.1f} s of"
             f" {elapsed:.1f} s ({where}); the rest is Scrapy fetching, parsing, scheduling"
+        )
+    if "match/items" in stats:
+        lines.append(
+            f"  match: {stats['match/items']:.0f} items, {stats.get('match/candidates', 0):.0f}"
+            f" candidates verified, {stats.get('match/pairs', 0):.0f} pairs found;"
+            f" {stats.get('match/late_candidates', 0):.0f} more stored while their item waited"
+            " for a worker, verified in-process"
         )
     lines.append(f"  model, this machine with nothing else running: ≤ {capacity:.0f} pages/s")
     return rate, capacity, lines
@@ -332,7 +346,7 @@ def main() -> int:
             "a": ("a. crawl only", {"pipelines": False, "workers": 0}),
             "b": ("b. crawl + pipelines, extraction in-process", {"pipelines": True, "workers": 0}),
             "c": (
-                f"c. crawl + pipelines, {args.workers} extraction workers",
+                f"c. crawl + pipelines, {args.workers} workers extracting and verifying",
                 {"pipelines": True, "workers": args.workers},
             ),
         }

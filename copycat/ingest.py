@@ -127,20 +127,29 @@ class PipelineChain:
         match: MatchConfig = MatchConfig(),
     ) -> None:
         self.stats = stats
-        self.stages: list[Any] = [
-            ExtractPipeline(min_chars=min_chars, stats=stats),
-            FingerprintPipeline(fingerprint, stats),
-            MatchPipeline(sessions, match, stats),
-            StorePipeline(sessions, stats),
+        self.extract = ExtractPipeline(min_chars=min_chars, stats=stats)
+        self.fingerprint = FingerprintPipeline(fingerprint, stats)
+        self.match = MatchPipeline(sessions, match, stats)
+        self.store = StorePipeline(sessions, stats)
+
+    @property
+    def steps(self) -> list[tuple[str, Callable[[ArticleItem], ArticleItem]]]:
+        """Each stage's synchronous call, in order, with the stage's name.
+
+        The crawl awaits extraction and verification from worker processes; here both run
+        in this process.
+        """
+        return [
+            ("extract", self.extract.extract_item),
+            ("fingerprint", self.fingerprint.process_item),
+            ("match", self.match.match_item),
+            ("store", self.store.process_item),
         ]
 
     def process(self, item: ArticleItem) -> ArticleItem:
         """Run every stage; DropItem propagates to the caller."""
-        extract, *later = self.stages
-        # The crawl awaits extraction from worker processes; here it runs in this process.
-        item = extract.extract_item(item)
-        for stage in later:
-            item = stage.process_item(item)
+        for _, step in self.steps:
+            item = step(item)
         return item
 
 

@@ -14,17 +14,13 @@ htmldate's search runs only for a page that states no date anywhere we look firs
 
 from __future__ import annotations
 
-import asyncio
 import codecs
 import json
 import logging
-import multiprocessing
 import os
 import re
 import unicodedata
 from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time
@@ -37,10 +33,11 @@ import trafilatura
 from htmldate import find_date
 from lxml.html import HtmlElement
 from scrapy.exceptions import DropItem
-from scrapy.utils.asyncio import is_asyncio_available
 from trafilatura.metadata import extract_title
 from trafilatura.settings import Document
-from twisted.internet.defer import Deferred
+
+from pipelines.fingerprint import Fingerprint, FingerprintConfig, fingerprint_text
+from pipelines.workers import BrokenProcessPool, WorkerPool, crawl_pool
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -949,22 +946,31 @@ def _is_html_type(content_type: str | None) -> bool:
     return not media or "html" in media
 
 
-_WorkerResult = tuple["PageExtraction | tuple[str, str]", float]
-"""A worker's answer: the extraction or a (reason, detail) refusal, and seconds spent."""
+_WorkerResult = tuple["PageExtraction | tuple[str, str]", "Fingerprint | None", float]
+"""A worker's answer: the extraction or a (reason, detail) refusal, the body's fingerprint
+when one was asked for, and seconds spent."""
 
 
-def _extract_html_timed(html: str | bytes, url: str, min_chars: int) -> _WorkerResult:
-    """Run ``extract_page`` and time it; what a worker process runs for one page.
+def _extract_html_timed(
+    html: str | bytes, url: str, min_chars: int, fingerprint: FingerprintConfig | None = None
+) -> _WorkerResult:
+    """Run ``extract_page`` (and fingerprint its text) and time it: one page in a worker.
 
     ``NotAnArticle`` comes back as its reason and detail rather than raised: an exception
-    with extra constructor arguments does not survive pickling intact.
+    with extra constructor arguments does not survive pickling intact. The fingerprint is
+    computed here because it depends on the text alone and is the next costliest step: in
+    the crawl, every millisecond kept off the reactor thread is throughput.
     """
     started = perf_counter()
+    printed = None
     try:
-        outcome: PageExtraction | tuple[str, str] = extract_page(html, url, min_chars)
+        page = extract_page(html, url, min_chars)
+        if fingerprint is not None:
+            printed = fingerprint_text(page.text, fingerprint)
+        outcome: PageExtraction | tuple[str, str] = page
     except NotAnArticle as exc:
         outcome = (exc.reason, exc.detail)
-    return outcome, perf_counter() - started
+    return outcome, printed, perf_counter() - started
 
 
 def _warm_up() -> None:
@@ -996,43 +1002,41 @@ class ExtractPipeline:
         min_chars: int = DEFAULT_MIN_CHARS,
         stats: StatsCollector | None = None,
         workers: int = 0,
+        fingerprint: FingerprintConfig | None = None,
+        pool: WorkerPool | None = None,
     ) -> None:
         self.min_chars = min_chars
         self.stats = stats
         self.workers = max(0, workers)
-        self.pool: ProcessPoolExecutor | None = None
-        self.in_flight = 0
+        self.fingerprint = fingerprint
+        """Fingerprint the text in the worker too (the fingerprint stage then skips it)."""
+        if pool is None and self.workers:
+            pool = WorkerPool(self.workers, "extraction", _warm_up)
+        self.pool = pool
+        """Worker processes (``pool``, else a pool of our own when ``workers`` > 0)."""
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        """Build from ``EXTRACT_MIN_CHARS``, ``EXTRACT_WORKERS`` and the crawler's stats."""
+        """Build from ``EXTRACT_MIN_CHARS``, ``EXTRACT_WORKERS`` and the crawler's stats.
+
+        Workers fingerprint what they extract, with the fingerprint stage's own settings.
+        """
         settings = crawler.settings
+        workers = settings.getint("EXTRACT_WORKERS", default_workers())
         return cls(
             min_chars=settings.getint("EXTRACT_MIN_CHARS", DEFAULT_MIN_CHARS),
             stats=crawler.stats,
-            workers=settings.getint("EXTRACT_WORKERS", default_workers()),
+            workers=workers,
+            fingerprint=FingerprintConfig.from_settings(settings),
+            pool=crawl_pool(crawler, workers, _warm_up),
         )
 
     # -- lifecycle -----------------------------------------------------------------------
 
     def open_spider(self) -> None:
         """Start the worker processes (none with ``workers=0``)."""
-        if self.workers and self.pool is None:
-            # spawn, not fork: forking a process that runs a reactor and its threads can copy
-            # locks in a held state; fresh interpreters import only what extraction needs.
-            self.pool = ProcessPoolExecutor(
-                max_workers=self.workers,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_warm_up,
-            )
-
-    def _restart_pool(self, broken: ProcessPoolExecutor) -> None:
-        """Replace the broken pool (once, however many of its items saw it break)."""
-        if self.pool is broken:
-            broken.shutdown(wait=False, cancel_futures=True)
-            self.pool = None
-            logger.error("an extraction worker died: starting a new pool")
-            self.open_spider()
+        if self.pool is not None:
+            self.pool.start()
 
     def close_spider(self) -> None:
         """Stop the worker processes."""
@@ -1040,9 +1044,8 @@ class ExtractPipeline:
 
     def close(self) -> None:
         """Shut the pool down (waiting for running extractions); safe to call twice."""
-        pool, self.pool = self.pool, None
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+        if self.pool is not None:
+            self.pool.close()
 
     # -- processing ----------------------------------------------------------------------
 
@@ -1085,25 +1088,22 @@ class ExtractPipeline:
         except NotAnArticle as exc:
             raise self._drop(item, exc) from exc
         pool = self.pool
-        self.in_flight += 1
         if self.stats is not None:
-            self.stats.max_value("extract/max_in_flight", self.in_flight)
+            self.stats.max_value("extract/max_in_flight", pool.in_flight + 1)
         try:
-            future = pool.submit(_extract_html_timed, html, item.url, self.min_chars)
-            outcome, seconds = await _wait_for(future)
+            outcome, printed, seconds = await pool.run(
+                _extract_html_timed, html, item.url, self.min_chars, self.fingerprint
+            )
         except BrokenProcessPool as exc:
-            # A worker died (out of memory, a crash in a C extension on a hostile page): the
-            # pool is unusable, so start a fresh one and drop the pages that were in it. They
-            # are not remembered as non-articles: the next run fetches them again.
-            self._restart_pool(pool)
+            # The pages that were in the dead pool are dropped, not remembered as
+            # non-articles: the next run fetches them again.
             raise self._drop(item, NotAnArticle("worker_crashed", str(exc))) from exc
-        finally:
-            self.in_flight -= 1
         self._add_seconds("extract/seconds", seconds)
         if isinstance(outcome, tuple):
             refusal = NotAnArticle(*outcome)
             # the reason travels as the cause: DroppedPageRecorder reads it from there
             raise self._drop(item, refusal) from refusal
+        item.fingerprint = printed
         return self._finish(item, outcome)
 
     def _count(self, key: str) -> None:
@@ -1141,23 +1141,3 @@ class ExtractPipeline:
             logger.info("article %s stored despite bad markup: %s", item.url, anomaly)
         self._count("extract/articles")
         return item
-
-
-async def _wait_for(future: Future[_T]) -> _T:
-    """Await a ``concurrent.futures`` future from a Scrapy coroutine, on either reactor."""
-    if is_asyncio_available():
-        return await asyncio.wrap_future(future)
-    from twisted.internet import reactor
-
-    deferred: Deferred[_T] = Deferred()
-
-    def settle(done: Future[_T]) -> None:
-        # runs in the pool's management thread: hand the result over to the reactor thread
-        error = done.exception()
-        if error is not None:
-            reactor.callFromThread(deferred.errback, error)
-        else:
-            reactor.callFromThread(deferred.callback, done.result())
-
-    future.add_done_callback(settle)
-    return await deferred

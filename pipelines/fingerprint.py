@@ -28,6 +28,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
+    from scrapy.settings import BaseSettings
     from scrapy.statscollectors import StatsCollector
 
     from crawler.items import ArticleItem
@@ -363,6 +364,15 @@ class FingerprintConfig:
     """One skeleton anchor in this many is indexed (content-defined, the same in every text)."""
     max_anchors: int = 64
 
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> Self:
+        """Read the ``FINGERPRINT_*`` settings (the stage's, and the extraction workers')."""
+        return cls(
+            shingle_size=settings.getint("FINGERPRINT_SHINGLE_SIZE", 3),
+            num_perm=settings.getint("FINGERPRINT_NUM_PERM", 128),
+            threshold=settings.getfloat("FINGERPRINT_THRESHOLD", 0.2),
+        )
+
     @property
     def bands_rows(self) -> tuple[int, int]:
         """The (bands, rows) of the word view, derived from its threshold."""
@@ -424,19 +434,16 @@ class FingerprintPipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         """Read ``FINGERPRINT_*`` settings."""
-        settings = crawler.settings
-        config = FingerprintConfig(
-            shingle_size=settings.getint("FINGERPRINT_SHINGLE_SIZE", 3),
-            num_perm=settings.getint("FINGERPRINT_NUM_PERM", 128),
-            threshold=settings.getfloat("FINGERPRINT_THRESHOLD", 0.2),
-        )
-        return cls(config, crawler.stats)
+        return cls(FingerprintConfig.from_settings(crawler.settings), crawler.stats)
 
     def process_item(self, item: ArticleItem) -> ArticleItem:
-        """Attach the fingerprint of ``item.article.text``."""
+        """Attach the fingerprint of ``item.article.text`` (unless an extraction worker did)."""
         if item.article is None:
             raise ValueError("fingerprint stage got an item the extract stage did not fill")
-        item.fingerprint = fingerprint_text(item.article.text, self.config)
+        if item.fingerprint is None:
+            item.fingerprint = fingerprint_text(item.article.text, self.config)
+        elif self.stats is not None:
+            self.stats.inc_value("fingerprint/by_extract_worker")
         if self.stats is not None:
             self.stats.inc_value("fingerprint/items")
         return item

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cache
+from time import perf_counter
 from typing import TYPE_CHECKING, Any, Self
 
 from sqlalchemy import BigInteger, Integer, Row, Select, String, bindparam, func, select
@@ -21,6 +22,7 @@ from copycat.urls import origin_of
 from pipelines.align import AlignConfig, Alignment, Passage, align, align_profiles, profile
 from pipelines.align import with_substitutions as _with_substitutions
 from pipelines.direction import credits, decide_direction
+from pipelines.workers import WorkerPool, crawl_pool
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -339,15 +341,57 @@ def _candidate_statement() -> Select[Any]:
         view_query()
         .join(top, top.c.article_id == Article.id)
         .where(Site.origin != bindparam("exclude_origin", type_=String))
+        .where(Article.id > bindparam("after_id", type_=Integer))
         .order_by(top.c.shared.desc())
         .limit(bindparam("limit", type_=Integer))
     )
 
 
+@cache
+def _candidate_ids_statement() -> Select[Any]:
+    """Ids of the articles after ``after_id`` sharing enough buckets, most shared first.
+
+    The band index alone answers it (``article_id`` is the second key column): no article
+    row is read, which keeps it cheap enough for the reactor thread.
+    """
+    shared = func.count(LshBucket.bucket).label("shared")
+    return (
+        select(LshBucket.article_id)
+        .where(LshBucket.bucket.in_(bindparam("buckets", expanding=True, type_=BigInteger)))
+        .where(LshBucket.article_id > bindparam("after_id", type_=Integer))
+        .group_by(LshBucket.article_id)
+        .having(shared >= bindparam("min_shared", type_=Integer))
+        .order_by(shared.desc())
+        .limit(bindparam("top_limit", type_=Integer))
+    )
+
+
+def candidate_ids(
+    session: Session, buckets: Sequence[int], limit: int, min_shared: int, after_id: int = 0
+) -> list[int]:
+    """Return the ids of stored articles (after ``after_id``) sharing LSH buckets, any site."""
+    if not buckets:
+        return []
+    params = _candidate_params(buckets, "", limit, min_shared, after_id)
+    return list(session.scalars(_candidate_ids_statement(), params))
+
+
+def views_by_id(
+    session: Session, ids: Sequence[int], exclude_site_origin: str
+) -> list[DocumentView]:
+    """Return the matching views of the articles ``ids`` (in that order), other sites only."""
+    rows = session.execute(
+        view_query().where(Article.id.in_(list(ids)), Site.origin != exclude_site_origin)
+    )
+    by_id = {view.id: view for view in map(view_of, rows)}
+    return [by_id[i] for i in ids if i in by_id]
+
+
 def _candidate_params(
-    buckets: Sequence[int], exclude_site_origin: str, limit: int, min_shared: int
+    buckets: Sequence[int], exclude_site_origin: str, limit: int, min_shared: int, after_id: int = 0
 ) -> dict[str, Any]:
     return {
+        "after_id": after_id,
         "buckets": list(buckets),
         "exclude_origin": exclude_site_origin,
         "limit": limit,
@@ -377,16 +421,34 @@ def find_candidates(
     exclude_site_origin: str,
     limit: int,
     min_shared: int = 1,
+    after_id: int = 0,
 ) -> list[DocumentView]:
     """Return stored articles sharing LSH buckets with ``buckets``, most shared bands first.
 
     Articles of the document's own site are excluded (an outlet's follow-up is not a copy of
-    itself).
+    itself); so are those with an id up to ``after_id`` (already looked at).
     """
     if not buckets:
         return []
-    params = _candidate_params(buckets, exclude_site_origin, limit, min_shared)
+    params = _candidate_params(buckets, exclude_site_origin, limit, min_shared, after_id)
     return [view_of(row) for row in session.execute(_candidate_statement(), params)]
+
+
+def verify_candidates(
+    new: DocumentView, candidates: Sequence[DocumentView], config: MatchConfig = MatchConfig()
+) -> list[MatchVerdict]:
+    """Verify ``new`` against each candidate: the pure, CPU-heavy half of matching.
+
+    A crawl runs it in a worker process (see :class:`MatchPipeline`).
+    """
+    verdicts = []
+    for candidate in candidates:
+        if candidate.url == new.url:
+            continue
+        verdict = verify(new, candidate, config)
+        if verdict is not None:
+            verdicts.append(verdict)
+    return verdicts
 
 
 def match_document(
@@ -396,17 +458,15 @@ def match_document(
     config: MatchConfig = MatchConfig(),
 ) -> list[MatchVerdict]:
     """Find, verify and orient every stored article that ``new`` copies or is copied by."""
-    verdicts = []
     candidates = find_candidates(
         session, buckets, new.site, config.max_candidates, config.min_shared_bands
     )
-    for candidate in candidates:
-        if candidate.url == new.url:
-            continue
-        verdict = verify(new, candidate, config)
-        if verdict is not None:
-            verdicts.append(verdict)
-    return mark_stitched(verdicts)
+    return mark_stitched(verify_candidates(new, candidates, config))
+
+
+def last_article_id(session: Session) -> int:
+    """The highest article id stored so far (0 for none): a watermark for later lookups."""
+    return session.scalar(select(func.max(Article.id))) or 0
 
 
 def item_view(item: ArticleItem, site_role: str = "unknown") -> DocumentView:
@@ -430,24 +490,44 @@ def item_view(item: ArticleItem, site_role: str = "unknown") -> DocumentView:
 
 
 class MatchPipeline:
-    """Scrapy pipeline: find the stored articles each item copies (or that copy it)."""
+    """Scrapy pipeline: find the stored articles each item copies (or that copy it).
+
+    Candidate lookup reads the database on the reactor thread; with ``workers`` > 0 the
+    verification (sentence alignment, the costly part when a page has candidates) runs in
+    worker processes meanwhile. Items stored while one was being verified are looked up
+    again right after (the id watermark), so that two copies of each other in flight
+    together still find each other. ``match_item`` is the synchronous, in-process path that
+    ``copycat ingest`` uses.
+    """
 
     def __init__(
         self,
         sessions: sessionmaker[Session],
         config: MatchConfig = MatchConfig(),
         stats: StatsCollector | None = None,
+        pool: WorkerPool | None = None,
     ) -> None:
         self.sessions = sessions
         self.config = config
         self.stats = stats
         self._roles: dict[str, str] = {}
         """Site roles as this run first read them (a role edited mid-run applies next run)."""
+        bind = sessions.kw.get("bind")
+        # what a worker process connects with (it cannot be handed an engine)
+        self._database_url = bind.url.render_as_string(hide_password=False) if bind else ""
+        shareable = bind is not None and bind.url.database not in (None, "", ":memory:")
+        self.pool = pool if shareable else None
+        """Where verification runs (in-process when None)."""
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        """Read ``MATCH_*`` settings and open the configured database."""
+        """Read ``MATCH_*`` settings and open the configured database.
+
+        Verification goes to the crawl's worker pool (``EXTRACT_WORKERS`` processes) unless
+        ``MATCH_IN_WORKERS`` is off.
+        """
         from copycat.db import open_database
+        from pipelines.extract import default_workers
 
         settings = crawler.settings
         _, sessions = open_database(settings.get("COPYCAT_DATABASE_URL"))
@@ -457,26 +537,143 @@ class MatchPipeline:
             max_candidates=settings.getint("MATCH_MAX_CANDIDATES", 50),
             min_shared_bands=settings.getint("MATCH_MIN_SHARED_BANDS", 2),
         )
-        return cls(sessions, config, crawler.stats)
+        pool = None
+        if settings.getbool("MATCH_IN_WORKERS", True):
+            pool = crawl_pool(crawler, settings.getint("EXTRACT_WORKERS", default_workers()))
+        return cls(sessions, config, crawler.stats, pool)
 
-    def process_item(self, item: ArticleItem) -> ArticleItem:
-        """Attach verified, oriented matches to the item (the store stage writes them)."""
+    def close_spider(self) -> None:
+        """Stop the worker processes (started on the first item with candidates)."""
+        if self.pool is not None:
+            self.pool.close()
+
+    def _site_role(self, session: Session, origin: str) -> str:
+        role = self._roles.get(origin)
+        if role is None:
+            role = session.scalar(select(Site.role).where(Site.origin == origin))
+            # an unregistered site is "unknown" until the store stage registers it
+            if role is None:
+                return "unknown"
+            self._roles[origin] = role
+        return role
+
+    def _lookup(
+        self, item: ArticleItem, after_id: int = 0
+    ) -> tuple[DocumentView, list[DocumentView], int]:
+        """Read the item's candidates (and the id watermark) in one short session."""
         if item.fingerprint is None:
             raise ValueError("match stage got an item the fingerprint stage did not fill")
+        buckets = [bucket for _, bucket in item.fingerprint.buckets]
         with self.sessions() as session:
-            role = self._roles.get(item.site)
-            if role is None:
-                role = session.scalar(select(Site.role).where(Site.origin == item.site))
-                # an unregistered site is "unknown" until the store stage registers it
-                if role is not None:
-                    self._roles[item.site] = role
-            item.matches = match_document(
+            view = item_view(item, self._site_role(session, item.site))
+            watermark = last_article_id(session)
+            candidates = find_candidates(
                 session,
-                item_view(item, role or "unknown"),
-                [bucket for _, bucket in item.fingerprint.buckets],
-                self.config,
+                buckets,
+                view.site,
+                self.config.max_candidates,
+                self.config.min_shared_bands,
+                after_id,
             )
+        return view, candidates, watermark
+
+    def _finish(self, item: ArticleItem, verdicts: list[MatchVerdict]) -> ArticleItem:
+        item.matches = mark_stitched(verdicts)
         if self.stats is not None:
             self.stats.inc_value("match/items")
             self.stats.inc_value("match/pairs", len(item.matches))
         return item
+
+    def _add_seconds(self, key: str, seconds: float) -> None:
+        if self.stats is not None:
+            self.stats.set_value(key, self.stats.get_value(key, 0.0) + seconds)
+
+    def match_item(self, item: ArticleItem) -> ArticleItem:
+        """Attach verified, oriented matches to the item, all in this process."""
+        started = perf_counter()
+        view, candidates, _ = self._lookup(item)
+        self._count("match/candidates", len(candidates))
+        verdicts = verify_candidates(view, candidates, self.config)
+        self._add_seconds("match/seconds", perf_counter() - started)
+        return self._finish(item, verdicts)
+
+    async def process_item(self, item: ArticleItem) -> ArticleItem:
+        """Attach verified, oriented matches to the item (the store stage writes them).
+
+        With workers, this thread only asks the band index which article ids are candidates;
+        a worker reads those articles and verifies them. Articles stored while it did (by
+        items further along) are asked for next, until a lookup finds nothing new: with no
+        wait between that last lookup and the store stage, no article can slip in between.
+        """
+        if self.pool is None:
+            return self.match_item(item)
+        if item.fingerprint is None:
+            raise ValueError("match stage got an item the fingerprint stage did not fill")
+        started = perf_counter()
+        buckets = [bucket for _, bucket in item.fingerprint.buckets]
+        with self.sessions() as session:
+            view = item_view(item, self._site_role(session, item.site))
+            # the watermark first: on PostgreSQL a row committed in between is in both
+            watermark = last_article_id(session)
+            ids = candidate_ids(
+                session, buckets, self.config.max_candidates, self.config.min_shared_bands
+            )
+        verdicts: list[MatchVerdict] = []
+        if ids:
+            self._count("match/candidates", len(ids))
+            self._add_seconds("match/seconds", perf_counter() - started)
+            verdicts, seconds = await self.pool.run(
+                _verify_stored, self._database_url, view, ids, self.config
+            )
+            self._add_seconds("match/worker_seconds", seconds)
+            started = perf_counter()
+            # Articles stored while the worker verified (by items further along) are verified
+            # here, with no wait between this lookup and the store stage: no article can
+            # slip in between. Usually there are none.
+            with self.sessions() as session:
+                late_ids = [
+                    i
+                    for i in candidate_ids(
+                        session,
+                        buckets,
+                        self.config.max_candidates,
+                        self.config.min_shared_bands,
+                        after_id=watermark,
+                    )
+                    if i not in ids
+                ]
+                late = views_by_id(session, late_ids, view.site) if late_ids else []
+            if late:
+                self._count("match/late_candidates", len(late))
+                verdicts += verify_candidates(view, late, self.config)
+        self._add_seconds("match/seconds", perf_counter() - started)
+        return self._finish(item, verdicts)
+
+    def _count(self, key: str, count: int = 1) -> None:
+        if self.stats is not None:
+            self.stats.inc_value(key, count)
+
+
+_worker_sessions: dict[str, sessionmaker[Session]] = {}
+"""Per worker process: one engine per database, made on its first item."""
+
+
+def _verify_stored(
+    database_url: str, new: DocumentView, ids: Sequence[int], config: MatchConfig
+) -> tuple[list[MatchVerdict], float]:
+    """Read the stored articles ``ids`` and verify ``new`` against them: a worker's job.
+
+    Returns the verdicts and the seconds it took.
+    """
+    from copycat.db import make_engine, session_factory
+
+    started = perf_counter()
+    sessions = _worker_sessions.get(database_url)
+    if sessions is None:
+        sessions = _worker_sessions[database_url] = session_factory(make_engine(database_url))
+    with sessions() as session:
+        # the ids are in most-shared-bands order; the cap applies after the site filter, as
+        # in :func:`find_candidates`
+        candidates = views_by_id(session, ids, new.site)[: config.max_candidates]
+    verdicts = verify_candidates(new, candidates, config)
+    return verdicts, perf_counter() - started

@@ -79,12 +79,12 @@ def test_worker_processes_give_the_same_items_as_in_process() -> None:
     assert (in_process.workers, pooled.workers) == (0, 2)
     pooled.open_spider()
     try:
-        assert pooled.pool is not None
+        assert pooled.pool is not None and pooled.pool.running
         expected = asyncio.run(_run_all(in_process, _items()))
         got = asyncio.run(_run_all(pooled, _items()))
     finally:
         pooled.close_spider()
-    assert pooled.pool is None
+    assert not pooled.pool.running
     assert _outcomes(got) == _outcomes(expected)
     drops = sorted(r.rsplit(" / ", 1)[1] for r in got if isinstance(r, str))
     assert drops == ["binary", "not_html", "too_short"]

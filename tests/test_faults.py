@@ -64,7 +64,7 @@ class FlakySessions:
 def _chain_with_store(url: str, store: Callable[[Any], StorePipeline]) -> PipelineChain:
     _, sessions = open_database(url)
     chain = PipelineChain(sessions, standalone_stats())
-    chain.stages[-1] = store(chain.stats)
+    chain.store = store(chain.stats)
     return chain
 
 

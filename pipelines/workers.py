@@ -1,0 +1,134 @@
+"""A pool of worker processes that a Scrapy stage awaits, shared by the extract and match stages.
+
+A crawl's pipelines run on the reactor thread; CPU-heavy pure functions (trafilatura, sentence
+alignment) would hold it and stall fetching. :class:`WorkerPool` runs such a function in
+another process and lets the stage ``await`` its result on either reactor. A worker that
+dies (out of memory, a crash in a C extension on a hostile page) breaks the whole pool; the
+pool is then replaced once, and the caller hears :class:`BrokenProcessPool` for the calls
+that were in it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
+from weakref import WeakKeyDictionary
+
+from scrapy.utils.asyncio import is_asyncio_available
+from twisted.internet.defer import Deferred
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+__all__ = ["BrokenProcessPool", "WorkerPool", "crawl_pool", "wait_for"]
+
+logger = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
+_P = ParamSpec("_P")
+
+
+class WorkerPool:
+    """Worker processes, started on first use and replaced if one dies."""
+
+    def __init__(
+        self, workers: int, name: str, initializer: Callable[[], None] | None = None
+    ) -> None:
+        self.workers = workers
+        self.name = name
+        self.initializer = initializer
+        self._executor: ProcessPoolExecutor | None = None
+        self.in_flight = 0
+
+    @property
+    def running(self) -> bool:
+        """Whether the worker processes are up (between ``start`` and ``close``)."""
+        return self._executor is not None
+
+    def start(self) -> None:
+        """Start the processes (idempotent)."""
+        if self._executor is None:
+            # spawn, not fork: forking a process that runs a reactor and its threads can copy
+            # locks in a held state; fresh interpreters import only what the work needs.
+            self._executor = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=self.initializer,
+            )
+
+    async def run(self, function: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
+        """Run ``function(*args)`` in a worker and return its result.
+
+        Raises:
+            BrokenProcessPool: a worker died while this call was in the pool (the pool has
+                been replaced by then; the call is not retried).
+        """
+        self.start()
+        executor = self._executor
+        assert executor is not None
+        self.in_flight += 1
+        try:
+            return await wait_for(executor.submit(function, *args, **kwargs))
+        except BrokenProcessPool:
+            self._replace(executor)
+            raise
+        finally:
+            self.in_flight -= 1
+
+    def _replace(self, broken: ProcessPoolExecutor) -> None:
+        """Replace the broken executor (once, however many of its calls saw it break)."""
+        if self._executor is broken:
+            broken.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
+            logger.error("a %s worker died: starting new worker processes", self.name)
+            self.start()
+
+    def close(self) -> None:
+        """Shut the processes down (waiting for running calls); safe to call twice."""
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+
+_crawl_pools: WeakKeyDictionary[Crawler, WorkerPool] = WeakKeyDictionary()
+
+
+def crawl_pool(
+    crawler: Crawler, workers: int, initializer: Callable[[], None] | None = None
+) -> WorkerPool | None:
+    """Return the crawl's one worker pool (None for ``workers`` 0), made on the first call.
+
+    The stages share it: as many processes as CPUs in all, rather than a pool per stage
+    competing for the same CPUs (and each holding its own caches and memory).
+    """
+    if workers <= 0:
+        return None
+    pool = _crawl_pools.get(crawler)
+    if pool is None:
+        pool = _crawl_pools[crawler] = WorkerPool(workers, "pipeline", initializer)
+    return pool
+
+
+async def wait_for(future: Future[_T]) -> _T:
+    """Await a ``concurrent.futures`` future from a Scrapy coroutine, on either reactor."""
+    if is_asyncio_available():
+        return await asyncio.wrap_future(future)
+    from twisted.internet import reactor
+
+    deferred: Deferred[_T] = Deferred()
+
+    def settle(done: Future[_T]) -> None:
+        # runs in the pool's management thread: hand the result over to the reactor thread
+        error = done.exception()
+        if error is not None:
+            reactor.callFromThread(deferred.errback, error)
+        else:
+            reactor.callFromThread(deferred.callback, done.result())
+
+    future.add_done_callback(settle)
+    return await deferred
