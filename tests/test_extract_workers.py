@@ -17,6 +17,7 @@ from scrapy.utils.test import get_crawler
 from copycat.urls import origin_of
 from crawler.items import ArticleItem
 from pipelines.extract import ExtractPipeline
+from pipelines.fingerprint import fingerprint_text
 from tests.corpus import build_corpus
 
 FETCHED = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
@@ -89,6 +90,12 @@ def test_worker_processes_give_the_same_items_as_in_process() -> None:
     drops = sorted(r.rsplit(" / ", 1)[1] for r in got if isinstance(r, str))
     assert drops == ["binary", "not_html", "too_short"]
     assert _stats_without_timing(pooled) == _stats_without_timing(in_process)
+    # workers fingerprint what they extract, exactly as the fingerprint stage would
+    from_workers = [r for r in got if isinstance(r, ArticleItem) and r.html is not None]
+    assert from_workers
+    for item in from_workers:
+        assert item.article is not None
+        assert item.fingerprint == fingerprint_text(item.article.text)
     assert pooled.stats is not None and pooled.stats.get_value("extract/seconds") > 0
     # the synchronous path (copycat ingest) agrees too
     sync = [in_process.extract_item(item) for item in _items()[:5]]

@@ -1,0 +1,98 @@
+"""Verification in worker processes finds exactly the pairs in-process matching finds."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+from scrapy.utils.test import get_crawler
+
+from copycat.db import open_database
+from copycat.ingest import PipelineChain, parse_record, standalone_stats
+from crawler.items import ArticleItem
+from pipelines.extract import ExtractPipeline
+from pipelines.match import MatchPipeline
+from pipelines.workers import WorkerPool
+from tests.corpus import build_corpus
+
+NOW = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+
+
+def _prepared(chain: PipelineChain, record: dict[str, object]) -> ArticleItem:
+    """Extract and fingerprint one corpus record: an item ready for the match stage."""
+    item = chain.extract.extract_item(parse_record(json.dumps(record), NOW))
+    return chain.fingerprint.process_item(item)
+
+
+def _pairs(item: ArticleItem) -> set[tuple[str, bool, str]]:
+    return {(v.other_url, v.new_is_copy, v.kind) for v in item.matches}
+
+
+def test_worker_verification_agrees_with_in_process_and_catches_what_lands_meanwhile(
+    sqlite_url: str,
+) -> None:
+    corpus = build_corpus(60)
+    by_url = {str(r["url"]): r for r in corpus.records}
+    copy_url, original_url = next(iter(corpus.expected.items()))
+    others = [r for r in corpus.records if str(r["url"]) not in (copy_url, original_url)]
+    # A mirror of the copy on a third site, so that the copy has a candidate to send to the
+    # worker (an item with none goes straight on to the store stage, with no wait).
+    mirror = {k: v for k, v in by_url[copy_url].items() if k != "site"}
+    mirror["url"] = "https://mirror-of-the-copy.example/story/"
+    others.append(mirror)
+
+    _, sessions = open_database(sqlite_url)
+    chain = PipelineChain(sessions, standalone_stats())
+    for record in others:
+        try:
+            chain.process(parse_record(json.dumps(record), NOW))
+        except Exception:  # pages the extract stage refuses are not the point here
+            continue
+
+    pool = WorkerPool(1, "verification")
+    pooled = MatchPipeline(sessions, stats=standalone_stats(), pool=pool)
+    try:
+        # 1. Against what is stored, the worker's verdicts are the in-process ones.
+        for record in others[:12]:
+            item = _prepared(chain, record)
+            expected = _pairs(chain.match.match_item(item))
+            item.matches = []
+            assert _pairs(asyncio.run(pooled.process_item(item))) == expected
+
+        # 2. The original is stored while the copy waits for its worker: the copy's lookup
+        # came too early to see it, and the check after the wait must catch it.
+        copy_item = _prepared(chain, by_url[copy_url])
+        original_item = _prepared(chain, by_url[original_url])
+
+        async def race() -> ArticleItem:
+            pending = asyncio.ensure_future(pooled.process_item(copy_item))
+            await asyncio.sleep(0)  # the copy has looked its candidates up and waits
+            chain.store.process_item(chain.match.match_item(original_item))
+            return await pending
+
+        matched = asyncio.run(race())
+    finally:
+        pool.close()
+    stored_url = {v.other_url for v in matched.matches}
+    assert any(url.rstrip("/") == original_url.rstrip("/") for url in stored_url), stored_url
+    assert pooled.stats is not None
+    assert pooled.stats.get_value("match/late_candidates", 0) >= 1
+    assert pooled.stats.get_value("match/worker_seconds", 0) > 0
+
+
+def test_the_stages_share_one_worker_pool_per_crawl(tmp_path: Path) -> None:
+    database = {"COPYCAT_DATABASE_URL": f"sqlite:///{tmp_path}/pool.db"}
+    crawler = get_crawler(settings_dict={**database, "EXTRACT_WORKERS": 2})
+    extract = ExtractPipeline.from_crawler(crawler)
+    match = MatchPipeline.from_crawler(crawler)
+    assert extract.pool is not None and extract.pool is match.pool
+    assert extract.pool.workers == 2
+    in_process = get_crawler(
+        settings_dict={**database, "EXTRACT_WORKERS": 2, "MATCH_IN_WORKERS": False}
+    )
+    assert MatchPipeline.from_crawler(in_process).pool is None
+    assert (
+        ExtractPipeline.from_crawler(get_crawler(settings_dict={"EXTRACT_WORKERS": 0})).pool is None
+    )
