@@ -105,11 +105,16 @@ def _pipeline_row(
         chain = PipelineChain(sessions, standalone_stats(), min_chars=0)
         now = datetime.now(UTC)
         stored = 0
+        stage_seconds = dict.fromkeys([name for name, _ in chain.steps], 0.0)
         started = time.perf_counter()
         for html, page_id in pages:
             record = {"url": truth[page_id]["url"], "html": html.decode("utf-8", "replace")}
             try:
-                chain.process(parse_record(json.dumps(record), now))
+                item = parse_record(json.dumps(record), now)
+                for name, step in chain.steps:
+                    step_started = time.perf_counter()
+                    item = step(item)
+                    stage_seconds[name] += time.perf_counter() - step_started
                 stored += 1
             except DropItem:
                 pass
@@ -118,6 +123,8 @@ def _pipeline_row(
         f"{'whole pipeline (ingest)':<34} {'':>9} {'':>7} {'':>7} {len(pages) / seconds:>9.1f}"
         f"   stored {stored}; {bare_seconds / seconds:.2f} x bare trafilatura's pages/s"
     )
+    per_page = ", ".join(f"{k} {1000 * v / len(pages):.1f}" for k, v in stage_seconds.items())
+    print(f"  ms per page: {per_page}; bare trafilatura {1000 * bare_seconds / len(pages):.1f}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -157,7 +157,7 @@ def run_scaling(args: argparse.Namespace) -> dict[str, Any]:
             }
         with sessions() as session:
             buckets = [rng.getrandbits(63) for _ in range(105)]
-            query = candidate_query(buckets, "https://x.example", 50, 2)
+            query = candidate_query(buckets, 50, 2)
             compiled = query.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
             plan = session.execute(text(f"EXPLAIN QUERY PLAN {compiled}")).all()
             result["candidate_query_plan"] = [str(row[-1]) for row in plan]

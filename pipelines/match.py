@@ -14,7 +14,7 @@ from functools import cache
 from time import perf_counter
 from typing import TYPE_CHECKING, Any, Self
 
-from sqlalchemy import BigInteger, Integer, Row, Select, String, bindparam, func, select
+from sqlalchemy import BigInteger, Integer, Row, Select, bindparam, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from copycat.models import Article, LshBucket, Site
@@ -324,35 +324,14 @@ def view_of(row: Row[*tuple[Any, ...]]) -> DocumentView:
 
 
 @cache
-def _candidate_statement() -> Select[Any]:
-    """The candidate SELECT with bound parameters (built once: building it cost more than
-    running it)."""
-    shared = func.count(LshBucket.bucket).label("shared")
-    top = (
-        select(LshBucket.article_id, shared)
-        .where(LshBucket.bucket.in_(bindparam("buckets", expanding=True, type_=BigInteger)))
-        .group_by(LshBucket.article_id)
-        .having(shared >= bindparam("min_shared", type_=Integer))
-        .order_by(shared.desc())
-        .limit(bindparam("top_limit", type_=Integer))
-        .subquery()
-    )
-    return (
-        view_query()
-        .join(top, top.c.article_id == Article.id)
-        .where(Site.origin != bindparam("exclude_origin", type_=String))
-        .where(Article.id > bindparam("after_id", type_=Integer))
-        .order_by(top.c.shared.desc())
-        .limit(bindparam("limit", type_=Integer))
-    )
-
-
-@cache
 def _candidate_ids_statement() -> Select[Any]:
     """Ids of the articles after ``after_id`` sharing enough buckets, most shared first.
 
-    The band index alone answers it (``article_id`` is the second key column): no article
-    row is read, which keeps it cheap enough for the reactor thread.
+    ``bucket IN (...)`` on the (bucket, article_id) primary key is one index range scan per
+    bucket on SQLite and PostgreSQL alike (never a table scan: ``tuple_(...).in_(...)`` would
+    be one on SQLite), and the index alone answers it: no article row is read, which keeps
+    it cheap enough for the reactor thread. Built once with bound parameters: building it
+    cost more than running it.
     """
     shared = func.count(LshBucket.bucket).label("shared")
     return (
@@ -372,7 +351,7 @@ def candidate_ids(
     """Return the ids of stored articles (after ``after_id``) sharing LSH buckets, any site."""
     if not buckets:
         return []
-    params = _candidate_params(buckets, "", limit, min_shared, after_id)
+    params = _candidate_params(buckets, limit, min_shared, after_id)
     return list(session.scalars(_candidate_ids_statement(), params))
 
 
@@ -388,31 +367,20 @@ def views_by_id(
 
 
 def _candidate_params(
-    buckets: Sequence[int], exclude_site_origin: str, limit: int, min_shared: int, after_id: int = 0
+    buckets: Sequence[int], limit: int, min_shared: int, after_id: int = 0
 ) -> dict[str, Any]:
     return {
         "after_id": after_id,
         "buckets": list(buckets),
-        "exclude_origin": exclude_site_origin,
-        "limit": limit,
-        # a few more than kept, since the outer query drops the document's own site
+        # a few more than kept, since the document's own site is dropped afterwards
         "top_limit": limit * 2,
         "min_shared": min_shared,
     }
 
 
-def candidate_query(
-    buckets: Sequence[int], exclude_site_origin: str, limit: int, min_shared: int = 1
-) -> Select[Any]:
-    """Return the SELECT of stored articles sharing LSH buckets, most shared bands first.
-
-    ``bucket IN (...)`` on the (bucket, article_id) primary key is one index range scan per
-    bucket on SQLite and PostgreSQL alike (never a table scan: ``tuple_(...).in_(...)`` would
-    be one on SQLite); the buckets of every fingerprint view are in the list.
-    """
-    return _candidate_statement().params(
-        _candidate_params(buckets, exclude_site_origin, limit, min_shared)
-    )
+def candidate_query(buckets: Sequence[int], limit: int, min_shared: int = 1) -> Select[Any]:
+    """Return the candidate-ids SELECT with its parameters bound (to show its query plan)."""
+    return _candidate_ids_statement().params(_candidate_params(buckets, limit, min_shared))
 
 
 def find_candidates(
@@ -426,12 +394,11 @@ def find_candidates(
     """Return stored articles sharing LSH buckets with ``buckets``, most shared bands first.
 
     Articles of the document's own site are excluded (an outlet's follow-up is not a copy of
-    itself); so are those with an id up to ``after_id`` (already looked at).
+    itself); so are those with an id up to ``after_id`` (already looked at). At most
+    ``limit``; none read at all when the band index has no candidate.
     """
-    if not buckets:
-        return []
-    params = _candidate_params(buckets, exclude_site_origin, limit, min_shared, after_id)
-    return [view_of(row) for row in session.execute(_candidate_statement(), params)]
+    ids = candidate_ids(session, buckets, limit, min_shared, after_id)
+    return views_by_id(session, ids, exclude_site_origin)[:limit] if ids else []
 
 
 def verify_candidates(
@@ -631,18 +598,15 @@ class MatchPipeline:
             # here, with no wait between this lookup and the store stage: no article can
             # slip in between. Usually there are none.
             with self.sessions() as session:
-                late_ids = [
-                    i
-                    for i in candidate_ids(
-                        session,
-                        buckets,
-                        self.config.max_candidates,
-                        self.config.min_shared_bands,
-                        after_id=watermark,
-                    )
-                    if i not in ids
-                ]
-                late = views_by_id(session, late_ids, view.site) if late_ids else []
+                late = find_candidates(
+                    session,
+                    buckets,
+                    view.site,
+                    self.config.max_candidates,
+                    self.config.min_shared_bands,
+                    after_id=watermark,
+                )
+            late = [c for c in late if c.id not in ids]
             if late:
                 self._count("match/late_candidates", len(late))
                 verdicts += verify_candidates(view, late, self.config)
@@ -672,8 +636,7 @@ def _verify_stored(
     if sessions is None:
         sessions = _worker_sessions[database_url] = session_factory(make_engine(database_url))
     with sessions() as session:
-        # the ids are in most-shared-bands order; the cap applies after the site filter, as
-        # in :func:`find_candidates`
+        # the ids are in most-shared-bands order; the cap applies after the site filter
         candidates = views_by_id(session, ids, new.site)[: config.max_candidates]
     verdicts = verify_candidates(new, candidates, config)
     return verdicts, perf_counter() - started

@@ -121,7 +121,7 @@ def test_candidate_lookup_uses_the_bucket_index(database_url: str) -> None:
     engine = db.make_engine(database_url)
     try:
         db.upgrade(engine)
-        query = candidate_query(list(range(1, 120)), "https://x.example", 50, 2)
+        query = candidate_query(list(range(1, 120)), 50, 2)
         sql = str(query.compile(engine, compile_kwargs={"literal_binds": True}))
         with engine.connect() as connection:
             if engine.dialect.name == "sqlite":
