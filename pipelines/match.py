@@ -524,26 +524,6 @@ class MatchPipeline:
             self._roles[origin] = role
         return role
 
-    def _lookup(
-        self, item: ArticleItem, after_id: int = 0
-    ) -> tuple[DocumentView, list[DocumentView], int]:
-        """Read the item's candidates (and the id watermark) in one short session."""
-        if item.fingerprint is None:
-            raise ValueError("match stage got an item the fingerprint stage did not fill")
-        buckets = [bucket for _, bucket in item.fingerprint.buckets]
-        with self.sessions() as session:
-            view = item_view(item, self._site_role(session, item.site))
-            watermark = last_article_id(session)
-            candidates = find_candidates(
-                session,
-                buckets,
-                view.site,
-                self.config.max_candidates,
-                self.config.min_shared_bands,
-                after_id,
-            )
-        return view, candidates, watermark
-
     def _finish(self, item: ArticleItem, verdicts: list[MatchVerdict]) -> ArticleItem:
         item.matches = mark_stitched(verdicts)
         if self.stats is not None:
@@ -557,8 +537,18 @@ class MatchPipeline:
 
     def match_item(self, item: ArticleItem) -> ArticleItem:
         """Attach verified, oriented matches to the item, all in this process."""
+        if item.fingerprint is None:
+            raise ValueError("match stage got an item the fingerprint stage did not fill")
         started = perf_counter()
-        view, candidates, _ = self._lookup(item)
+        with self.sessions() as session:
+            view = item_view(item, self._site_role(session, item.site))
+            candidates = find_candidates(
+                session,
+                [bucket for _, bucket in item.fingerprint.buckets],
+                view.site,
+                self.config.max_candidates,
+                self.config.min_shared_bands,
+            )
         self._count("match/candidates", len(candidates))
         verdicts = verify_candidates(view, candidates, self.config)
         self._add_seconds("match/seconds", perf_counter() - started)
