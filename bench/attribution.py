@@ -562,6 +562,9 @@ def run_corpus(args: argparse.Namespace) -> dict[str, object]:
                 (elapsed - stage_time["extract"]) / stage_time["extract"], 3
             ),
             "baseline_seconds_hash_and_query": round(base_time, 2),
+            "candidates_verified_per_document": round(
+                chain.stats.get_value("match/candidates", 0) / max(stored, 1), 2
+            ),
         },
         "candidate_query_plan": [str(row[-1]) for row in plan],
     }
