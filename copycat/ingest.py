@@ -12,8 +12,10 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from queue import Queue
+from threading import Thread
 from types import SimpleNamespace
-from typing import Any, cast
+from typing import Any, Self, cast
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
@@ -146,11 +148,77 @@ class PipelineChain:
             ("store", self.store.process_item),
         ]
 
+    def prepare(self, item: ArticleItem) -> ArticleItem:
+        """Run the stages that need no database (extract, fingerprint)."""
+        return self.fingerprint.process_item(self.extract.extract_item(item))
+
+    def finish(self, item: ArticleItem) -> ArticleItem:
+        """Run the stages that read and write the database (match, store), in item order."""
+        return self.store.process_item(self.match.match_item(item))
+
     def process(self, item: ArticleItem) -> ArticleItem:
         """Run every stage; DropItem propagates to the caller."""
-        for _, step in self.steps:
-            item = step(item)
-        return item
+        return self.finish(self.prepare(item))
+
+
+class _DatabaseWriter:
+    """A thread that runs the match and store stages on prepared items, in their order.
+
+    While it waits on the database (SQLite or a server does its work without holding the GIL),
+    the ingest thread extracts and fingerprints the next pages. Order is kept, so each item is
+    matched against every item before it, exactly as in a sequential ingest. A failure other
+    than a drop stops the writer and is raised in the ingest thread at its next ``put``.
+    """
+
+    _DONE = None
+
+    def __init__(
+        self,
+        chain: PipelineChain,
+        result: IngestResult,
+        on_progress: Callable[[IngestResult], None] | None,
+        backlog: int = 16,
+    ) -> None:
+        self.chain = chain
+        self.result = result
+        self.on_progress = on_progress
+        self.queue: Queue[tuple[int, ArticleItem] | None] = Queue(maxsize=backlog)
+        self.error: BaseException | None = None
+        self.thread = Thread(target=self._run, name="copycat-ingest-writer", daemon=True)
+
+    def __enter__(self) -> Self:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.queue.put(self._DONE)
+        self.thread.join()
+        if self.error is not None and exc_info[0] is None:
+            raise self.error
+
+    def put(self, number: int, item: ArticleItem) -> None:
+        """Queue a prepared item (waits while the backlog is full)."""
+        if self.error is not None:
+            raise self.error
+        self.queue.put((number, item))
+
+    def _run(self) -> None:
+        while (entry := self.queue.get()) is not self._DONE:
+            if self.error is not None:
+                continue  # drain, so that the ingest thread never blocks on a full queue
+            number, item = entry
+            try:
+                self.chain.finish(item)
+            except DropItem as drop:
+                logger.info("line %d dropped: %s", number, drop)
+                continue
+            except BaseException as error:  # re-raised in the ingest thread
+                self.error = error
+                continue
+            self.result.stored += 1
+            self.result.pairs = self.chain.stats.get_value("store/pairs", 0)
+            if self.on_progress is not None:
+                self.on_progress(self.result)
 
 
 def iter_lines(lines: Iterable[str]) -> Iterator[tuple[int, str]]:
@@ -165,25 +233,27 @@ def ingest_lines(
     chain: PipelineChain,
     on_progress: Callable[[IngestResult], None] | None = None,
 ) -> IngestResult:
-    """Ingest JSONL lines through ``chain``; bad lines are recorded and skipped."""
+    """Ingest JSONL lines through ``chain``; bad lines are recorded and skipped.
+
+    Pages are extracted and fingerprinted here while a writer thread matches and stores the
+    ones before them (see :class:`_DatabaseWriter`).
+    """
     result = IngestResult()
-    for number, line in iter_lines(lines):
-        result.lines += 1
-        try:
-            item = parse_record(line, datetime.now(UTC))
-        except RecordError as error:
-            result.bad_lines.append((number, str(error)))
-            logger.info("line %d skipped: %s", number, error)
-            continue
-        try:
-            item = chain.process(item)
-        except DropItem as drop:
-            logger.info("line %d dropped: %s", number, drop)
-            continue
-        result.stored += 1
-        result.pairs = chain.stats.get_value("store/pairs", 0)
-        if on_progress is not None:
-            on_progress(result)
+    with _DatabaseWriter(chain, result, on_progress) as writer:
+        for number, line in iter_lines(lines):
+            result.lines += 1
+            try:
+                item = parse_record(line, datetime.now(UTC))
+            except RecordError as error:
+                result.bad_lines.append((number, str(error)))
+                logger.info("line %d skipped: %s", number, error)
+                continue
+            try:
+                item = chain.prepare(item)
+            except DropItem as drop:
+                logger.info("line %d dropped: %s", number, drop)
+                continue
+            writer.put(number, item)
     prefix = "extract/dropped/"
     result.dropped = {
         key.removeprefix(prefix): value

@@ -22,6 +22,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from time import perf_counter
 from typing import TYPE_CHECKING, Self
 
 import numpy as np
@@ -441,7 +442,11 @@ class FingerprintPipeline:
         if item.article is None:
             raise ValueError("fingerprint stage got an item the extract stage did not fill")
         if item.fingerprint is None:
+            started = perf_counter()
             item.fingerprint = fingerprint_text(item.article.text, self.config)
+            if self.stats is not None:
+                seconds = self.stats.get_value("fingerprint/seconds", 0.0)
+                self.stats.set_value("fingerprint/seconds", seconds + perf_counter() - started)
         elif self.stats is not None:
             self.stats.inc_value("fingerprint/by_extract_worker")
         if self.stats is not None:

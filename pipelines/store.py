@@ -493,6 +493,7 @@ class StorePipeline(_DatabaseStage):
             DropItem: the database stayed unavailable for ``retry_seconds``; the item is in
                 the spill file by then.
         """
+        started = time.perf_counter()
         try:
             pruned = retry_transient(
                 lambda: self._store_once(item),
@@ -508,6 +509,9 @@ class StorePipeline(_DatabaseStage):
             raise DropItem(
                 f"database unavailable, spilled to {self.spill.path}: {item.url}"
             ) from None
+        if self.stats is not None:
+            seconds = self.stats.get_value("store/seconds", 0.0)
+            self.stats.set_value("store/seconds", seconds + time.perf_counter() - started)
         self._count("store/articles")
         # Net pairs: those between two copies of one original are taken back out.
         self._count("store/pairs", len(item.matches) - pruned)
