@@ -109,6 +109,9 @@ class FeedEntry:
     source_url: str | None = None
     """Where the item says it came from (RSS ``<source url>``, Atom ``source/link``)."""
     source_name: str | None = None
+    unreadable_dates: int = 0
+    """Date elements present whose text is no date we can read (the page's own date, or the
+    sitemap's, is used instead)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -488,6 +491,9 @@ def _rss_entry(item: Any, base: str) -> FeedEntry | None:
         title=_text(_child(item, "title")),
         published_at=_first_date(item, "pubDate", "date", "published", "issued"),
         updated_at=_first_date(item, "updated", "modified"),
+        unreadable_dates=_unreadable_dates(
+            item, "pubDate", "date", "published", "issued", "updated", "modified"
+        ),
         source_url=_resolve(source.get("url"), base) if source is not None else None,
         source_name=_text(source),
     )
@@ -501,6 +507,16 @@ def _first_date(el: Any, *names: str) -> datetime | None:
             if parsed is not None:
                 return parsed
     return None
+
+
+def _unreadable_dates(el: Any, *names: str) -> int:
+    """Count the children named ``names`` that hold text but no date we can read."""
+    return sum(
+        1
+        for name in names
+        for child in _children(el, name)
+        if (_text(child) or "").strip() and parse_date(_text(child)) is None
+    )
 
 
 def _atom_link(el: Any, base: str) -> str | None:
@@ -549,6 +565,7 @@ def _atom_entry(entry: Any, base: str) -> FeedEntry | None:
         # "issued"/"modified" are the Atom 0.3 names, still served by old CMSes.
         published_at=_first_date(entry, "published", "issued"),
         updated_at=_first_date(entry, "updated", "modified"),
+        unreadable_dates=_unreadable_dates(entry, "published", "issued", "updated", "modified"),
         source_url=source_url,
         source_name=source_name,
     )

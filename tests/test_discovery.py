@@ -413,6 +413,7 @@ def test_parse_rss_with_source() -> None:
         FeedEntry(
             url="https://copy.example/relative-link-story-here",
             title="Relative <b>link</b>",
+            unreadable_dates=1,  # <pubDate>not a date</pubDate>
         ),
         FeedEntry(url="https://copy.example/atom-link-in-rss-item"),
     ]

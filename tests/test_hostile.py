@@ -64,9 +64,11 @@ EXPECTED_COUNTERS = {
     "calendar_trap": "crawl/budget_exhausted",
     "offsite_link_to_loopback": "crawl/offsite_links",
     "robots_sitemap_on_loopback": "crawl/offsite_links",
+    "feed_broken_dates": "crawl/feed_unreadable_dates",
 }
 # Log lines that must say what happened, by hostile input.
 EXPECTED_LOG = {
+    "feed_broken_dates": r"feed http://.*/feed\.xml: unreadable date on the entry for ",
     "redirect_to_private_network": r"refused http://10\.0\.0\.1/.*redirected from .*not public",
     "redirect_to_metadata_service": r"refused http://169\.254\.169\.254/.*not public",
     "redirect_to_ipv6_loopback": r"refused http://\[::1\]:\d+/.*not public",

@@ -306,6 +306,13 @@ class ArticlesSpider(scrapy.Spider):
     def _from_feed(self, body: bytes, url: str, origin: str) -> Iterator[Request]:
         self._count("crawl/feeds")
         for entry in parse_feed(body, url):
+            if entry.unreadable_dates:
+                self._count("crawl/feed_unreadable_dates", entry.unreadable_dates, origin)
+                logger.info(
+                    "feed %s: unreadable date on the entry for %s; its page's date is used",
+                    url,
+                    entry.url,
+                )
             hints = Hints(
                 via="feed",
                 title=entry.title,
