@@ -29,7 +29,7 @@ from crawler.items import ArticleItem
 from pipelines.extract import ExtractPipeline
 from pipelines.fingerprint import FingerprintConfig, FingerprintPipeline
 from pipelines.match import MatchConfig, MatchPipeline
-from pipelines.store import StorePipeline
+from pipelines.store import StorePipeline, describe_error
 
 logger = logging.getLogger(__name__)
 
@@ -166,8 +166,13 @@ class _DatabaseWriter:
 
     While it waits on the database (SQLite or a server does its work without holding the GIL),
     the ingest thread extracts and fingerprints the next pages. Order is kept, so each item is
-    matched against every item before it, exactly as in a sequential ingest. A failure other
-    than a drop stops the writer and is raised in the ingest thread at its next ``put``.
+    matched against every item before it, exactly as in a sequential ingest: items are
+    matched and written in one open transaction, which sees its own writes, and committed
+    together every ``batch`` items or whenever the writer catches up with the ingest thread
+    (one commit per article was half the store's cost). If a batch fails on the database, it
+    is rolled back and its items go through the per-item path one by one (matched again, with
+    its retries and spill file): nothing is lost. A failure other than a drop stops the
+    writer and is raised in the ingest thread at its next ``put``.
     """
 
     _DONE = None
@@ -178,10 +183,12 @@ class _DatabaseWriter:
         result: IngestResult,
         on_progress: Callable[[IngestResult], None] | None,
         backlog: int = 16,
+        batch: int = 50,
     ) -> None:
         self.chain = chain
         self.result = result
         self.on_progress = on_progress
+        self.batch = batch
         self.queue: Queue[tuple[int, ArticleItem] | None] = Queue(maxsize=backlog)
         self.error: BaseException | None = None
         self.thread = Thread(target=self._run, name="copycat-ingest-writer", daemon=True)
@@ -203,22 +210,83 @@ class _DatabaseWriter:
         self.queue.put((number, item))
 
     def _run(self) -> None:
+        pending: list[tuple[int, ArticleItem, int]] = []  # written, not yet committed
+        session: Session | None = None
+        site_ids: dict[str, int] = {}
         while (entry := self.queue.get()) is not self._DONE:
             if self.error is not None:
                 continue  # drain, so that the ingest thread never blocks on a full queue
             number, item = entry
             try:
+                if session is None:
+                    session = self.chain.store.sessions()
+                    session.begin()
+                    site_ids = dict(self.chain.store.site_ids)
+                self.chain.match.match_item(item, session)
+                pending.append((number, item, self.chain.store.write_in(session, item, site_ids)))
+            except DropItem as drop:
+                logger.info("line %d dropped: %s", number, drop)
+            except Exception as error:
+                self._abandon(session, [*pending, (number, item, 0)], error)
+                session, pending = None, []
+                continue
+            if session is not None and (len(pending) >= self.batch or self.queue.empty()):
+                self._commit(session, pending, site_ids)
+                session, pending = None, []
+        if session is not None:
+            self._commit(session, pending, site_ids)
+
+    def _commit(
+        self,
+        session: Session,
+        pending: list[tuple[int, ArticleItem, int]],
+        site_ids: dict[str, int],
+    ) -> None:
+        """Commit the open batch and count it; on a database failure, redo it item by item."""
+        try:
+            session.commit()
+        except Exception as error:
+            self._abandon(session, pending, error)
+            return
+        session.close()
+        self.chain.store.site_ids = site_ids
+        for _, item, pruned in pending:
+            self.chain.store.count_stored(item, pruned)
+            self._stored()
+
+    def _abandon(
+        self, session: Session | None, items: list[tuple[int, ArticleItem, int]], error: Exception
+    ) -> None:
+        """Roll the batch back and send its items through the per-item path, in order.
+
+        That path retries an outage and spills what still cannot be written; an item that
+        fails for another reason fails there again, and stops the writer.
+        """
+        if session is not None:
+            session.rollback()
+            session.close()
+        logger.warning(
+            "a batch of %d items could not be written (%s); writing them one by one",
+            len(items),
+            describe_error(error),
+        )
+        for number, item, _ in items:
+            item.matches = []
+            try:
                 self.chain.finish(item)
             except DropItem as drop:
                 logger.info("line %d dropped: %s", number, drop)
                 continue
-            except BaseException as error:  # re-raised in the ingest thread
-                self.error = error
-                continue
-            self.result.stored += 1
-            self.result.pairs = self.chain.stats.get_value("store/pairs", 0)
-            if self.on_progress is not None:
-                self.on_progress(self.result)
+            except BaseException as failure:  # re-raised in the ingest thread
+                self.error = failure
+                return
+            self._stored()
+
+    def _stored(self) -> None:
+        self.result.stored += 1
+        self.result.pairs = self.chain.stats.get_value("store/pairs", 0)
+        if self.on_progress is not None:
+            self.on_progress(self.result)
 
 
 def iter_lines(lines: Iterable[str]) -> Iterator[tuple[int, str]]:

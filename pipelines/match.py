@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cache
@@ -535,15 +536,19 @@ class MatchPipeline:
         if self.stats is not None:
             self.stats.set_value(key, self.stats.get_value(key, 0.0) + seconds)
 
-    def match_item(self, item: ArticleItem) -> ArticleItem:
-        """Attach verified, oriented matches to the item, all in this process."""
+    def match_item(self, item: ArticleItem, session: Session | None = None) -> ArticleItem:
+        """Attach verified, oriented matches to the item, all in this process.
+
+        ``session``: read through the caller's session (and its uncommitted writes) instead
+        of a short one of our own.
+        """
         if item.fingerprint is None:
             raise ValueError("match stage got an item the fingerprint stage did not fill")
         started = perf_counter()
-        with self.sessions() as session:
-            view = item_view(item, self._site_role(session, item.site))
+        with nullcontext(session) if session is not None else self.sessions() as reader:
+            view = item_view(item, self._site_role(reader, item.site))
             candidates = find_candidates(
-                session,
+                reader,
                 [bucket for _, bucket in item.fingerprint.buckets],
                 view.site,
                 self.config.max_candidates,

@@ -439,8 +439,9 @@ class _DatabaseStage:
         self.stats = stats
         self.retry_seconds = retry_seconds
         self.spill = SpillFile(Path(spill_path))
-        self._site_ids: dict[str, int] = {}
-        """Site ids read by committed transactions (see :func:`ensure_site`)."""
+        self.site_ids: dict[str, int] = {}
+        """Site ids read by committed transactions (see :func:`ensure_site`); a caller that
+        commits itself copies it, and puts the copy back after its commit."""
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -475,11 +476,34 @@ class StorePipeline(_DatabaseStage):
     def _store_once(self, item: ArticleItem) -> int:
         # A site registered by a transaction that then rolls back does not exist: ids join
         # the cache only once their transaction is committed.
-        site_ids = dict(self._site_ids)
+        site_ids = dict(self.site_ids)
         with session_scope(self.sessions) as session:
             _, pruned = store_item(session, item, site_ids)
-        self._site_ids = site_ids
+        self.site_ids = site_ids
         return pruned
+
+    def write_in(self, session: Session, item: ArticleItem, site_ids: dict[str, int]) -> int:
+        """Write the item in the caller's transaction; return the pairs pruned.
+
+        For a caller that commits several items at once (``copycat ingest``): nothing is
+        retried or counted here; see :meth:`count_stored` for after the commit.
+        """
+        started = time.perf_counter()
+        _, pruned = store_item(session, item, site_ids)
+        self._add_seconds(time.perf_counter() - started)
+        return pruned
+
+    def count_stored(self, item: ArticleItem, pruned: int) -> None:
+        """Count an item whose transaction was committed (articles, net pairs)."""
+        self._count("store/articles")
+        # Net pairs: those between two copies of one original are taken back out.
+        self._count("store/pairs", len(item.matches) - pruned)
+
+    def _add_seconds(self, seconds: float) -> None:
+        if self.stats is not None:
+            self.stats.set_value(
+                "store/seconds", self.stats.get_value("store/seconds", 0.0) + seconds
+            )
 
     def process_item(self, item: ArticleItem) -> ArticleItem:
         """Store the item (retrying outages); count articles and pairs stored.
@@ -509,12 +533,8 @@ class StorePipeline(_DatabaseStage):
             raise DropItem(
                 f"database unavailable, spilled to {self.spill.path}: {item.url}"
             ) from None
-        if self.stats is not None:
-            seconds = self.stats.get_value("store/seconds", 0.0)
-            self.stats.set_value("store/seconds", seconds + time.perf_counter() - started)
-        self._count("store/articles")
-        # Net pairs: those between two copies of one original are taken back out.
-        self._count("store/pairs", len(item.matches) - pruned)
+        self._add_seconds(time.perf_counter() - started)
+        self.count_stored(item, pruned)
         return item
 
     def spill_item(self, item: ArticleItem, error: BaseException) -> None:

@@ -32,7 +32,7 @@ from twisted.python.failure import Failure
 from copycat.crawl import LOOPBACK_SETTINGS
 from copycat.db import make_engine, open_database
 from copycat.demo.web import FixtureWeb
-from copycat.ingest import PipelineChain, parse_record, standalone_stats
+from copycat.ingest import PipelineChain, ingest_lines, parse_record, standalone_stats
 from copycat.urls import canonicalise
 from crawler.items import ArticleItem
 from pipelines.store import StorePipeline, is_transient, retry_transient, spill_record
@@ -103,6 +103,38 @@ def test_store_retries_an_outage_and_writes_the_item_once(sqlite_url: str, tmp_p
     assert not (tmp_path / "spill.jsonl").exists()
     assert _count(sqlite_url, "SELECT count(*) FROM articles") == 1
     hostile_report.survived("database_outage_retried")
+
+
+def test_an_ingest_batch_that_fails_is_written_item_by_item(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    """The ingest writer commits many items at once; an outage mid-batch loses none of them."""
+    corpus = build_corpus(40, seed=37)
+    lines = [json.dumps(record) for record in corpus.records]
+    _, sessions = open_database(sqlite_url)
+    flaky = FlakySessions(sessions, failures=0)
+    chain = _chain_with_store(
+        sqlite_url,
+        lambda stats: StorePipeline(
+            flaky,  # type: ignore[arg-type]
+            stats,
+            retry_seconds=10,
+            spill_path=tmp_path / "spill.jsonl",
+        ),
+    )
+    # The store's first session of the run fails, then two more (the per-item retries).
+    flaky.failures = 3
+    result = ingest_lines(lines, chain)
+    stored = _count(sqlite_url, "SELECT count(*) FROM articles")
+    assert result.stored == stored == len(lines) - sum(result.dropped.values())
+    assert stored > 30
+    assert chain.stats.get_value("store/retries") == 2
+    assert not (tmp_path / "spill.jsonl").exists()
+    # the pairs are those of a run without an outage
+    found = _count(sqlite_url, "SELECT count(*) FROM matches")
+    _, clean_sessions = open_database(f"sqlite:///{tmp_path}/clean.db")
+    ingest_lines(lines, PipelineChain(clean_sessions, standalone_stats()))
+    assert found == _count(f"sqlite:///{tmp_path}/clean.db", "SELECT count(*) FROM matches") > 0
 
 
 def test_store_spills_what_it_cannot_write_and_ingest_replays_it(
