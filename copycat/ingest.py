@@ -134,20 +134,6 @@ class PipelineChain:
         self.match = MatchPipeline(sessions, match, stats)
         self.store = StorePipeline(sessions, stats)
 
-    @property
-    def steps(self) -> list[tuple[str, Callable[[ArticleItem], ArticleItem]]]:
-        """Each stage's synchronous call, in order, with the stage's name.
-
-        The crawl awaits extraction and verification from worker processes; here both run
-        in this process.
-        """
-        return [
-            ("extract", self.extract.extract_item),
-            ("fingerprint", self.fingerprint.process_item),
-            ("match", self.match.match_item),
-            ("store", self.store.process_item),
-        ]
-
     def prepare(self, item: ArticleItem) -> ArticleItem:
         """Run the stages that need no database (extract, fingerprint)."""
         return self.fingerprint.process_item(self.extract.extract_item(item))
@@ -157,7 +143,8 @@ class PipelineChain:
         return self.store.process_item(self.match.match_item(item))
 
     def process(self, item: ArticleItem) -> ArticleItem:
-        """Run every stage; DropItem propagates to the caller."""
+        """Run every stage, all in this process (the crawl awaits extraction and verification
+        from worker processes); DropItem propagates to the caller."""
         return self.finish(self.prepare(item))
 
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time
 from email.utils import parsedate_to_datetime
 from time import perf_counter
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import trafilatura
@@ -37,6 +37,7 @@ from trafilatura.metadata import extract_title
 from trafilatura.settings import Document
 
 from pipelines.fingerprint import Fingerprint, FingerprintConfig, fingerprint_text
+from pipelines.stats import add_seconds, count
 from pipelines.workers import BrokenProcessPool, WorkerPool, crawl_pool
 
 if TYPE_CHECKING:
@@ -66,7 +67,6 @@ MAX_HTML_CHARS = 6_000_000
 """Larger pages are not articles (``too_large``): even bloated news pages stay well below,
 while trafilatura needs about a second and 30 MB per megabyte of HTML, so a hostile 20 MB page
 would hold an extraction worker for many seconds and hundreds of megabytes."""
-_T = TypeVar("_T")
 logger = logging.getLogger(__name__)
 
 UNDECODABLE_MIN_CHARS = 3
@@ -834,7 +834,7 @@ def _page_author(metas: dict[str, str], json_ld: _JsonLd) -> str | None:
 def _fallback_date(tree: HtmlElement, url: str) -> datetime | None:
     """htmldate's search of the page: the last resort, only run when nothing cheaper spoke."""
     found = find_date(tree, url=url, original_date=True, extensive_search=False)
-    return _trafilatura_date(found) if found else None
+    return _midnight_utc(found) if found else None
 
 
 def extract_page(html: str | bytes, url: str, min_chars: int = DEFAULT_MIN_CHARS) -> PageExtraction:
@@ -880,8 +880,8 @@ def extract_page(html: str | bytes, url: str, min_chars: int = DEFAULT_MIN_CHARS
     )
 
 
-def _trafilatura_date(raw: str) -> datetime | None:
-    """trafilatura gives a bare ``YYYY-MM-DD``: midnight UTC of that day."""
+def _midnight_utc(raw: str) -> datetime | None:
+    """A bare ``YYYY-MM-DD`` (what htmldate gives): midnight UTC of that day."""
     parsed = _parse_date(raw)
     if parsed is None:
         return None
@@ -1068,7 +1068,7 @@ class ExtractPipeline:
         try:
             return extract_page(html, item.url, self.min_chars)
         finally:
-            self._add_seconds("extract/seconds", perf_counter() - started)
+            add_seconds(self.stats, "extract/seconds", perf_counter() - started)
 
     def extract_item(self, item: ArticleItem) -> ArticleItem:
         """Extract in this process (the synchronous path); raise DropItem for non-articles."""
@@ -1098,7 +1098,7 @@ class ExtractPipeline:
             # The pages that were in the dead pool are dropped, not remembered as
             # non-articles: the next run fetches them again.
             raise self._drop(item, NotAnArticle("worker_crashed", str(exc))) from exc
-        self._add_seconds("extract/seconds", seconds)
+        add_seconds(self.stats, "extract/seconds", seconds)
         if isinstance(outcome, tuple):
             refusal = NotAnArticle(*outcome)
             # the reason travels as the cause: DroppedPageRecorder reads it from there
@@ -1106,17 +1106,9 @@ class ExtractPipeline:
         item.fingerprint = printed
         return self._finish(item, outcome)
 
-    def _count(self, key: str) -> None:
-        if self.stats is not None:
-            self.stats.inc_value(key)
-
-    def _add_seconds(self, key: str, seconds: float) -> None:
-        if self.stats is not None:
-            self.stats.set_value(key, self.stats.get_value(key, 0.0) + seconds)
-
     def _drop(self, item: ArticleItem, exc: NotAnArticle) -> DropItem:
         """Count a page that is not an article and return the DropItem to raise."""
-        self._count(f"extract/dropped/{exc.reason}")
+        count(self.stats, f"extract/dropped/{exc.reason}")
         return DropItem(f"not an article ({exc.reason}): {item.url}")
 
     def _finish(self, item: ArticleItem, page: PageExtraction) -> ArticleItem:
@@ -1137,7 +1129,7 @@ class ExtractPipeline:
             published_source=published_source,
         )
         for anomaly in page.anomalies:
-            self._count(f"extract/anomalies/{anomaly}")
+            count(self.stats, f"extract/anomalies/{anomaly}")
             logger.info("article %s stored despite bad markup: %s", item.url, anomaly)
-        self._count("extract/articles")
+        count(self.stats, "extract/articles")
         return item

@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING, Self
 
 import numpy as np
 
+from pipelines.stats import add_seconds, count
+
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.settings import BaseSettings
@@ -444,11 +446,8 @@ class FingerprintPipeline:
         if item.fingerprint is None:
             started = perf_counter()
             item.fingerprint = fingerprint_text(item.article.text, self.config)
-            if self.stats is not None:
-                seconds = self.stats.get_value("fingerprint/seconds", 0.0)
-                self.stats.set_value("fingerprint/seconds", seconds + perf_counter() - started)
-        elif self.stats is not None:
-            self.stats.inc_value("fingerprint/by_extract_worker")
-        if self.stats is not None:
-            self.stats.inc_value("fingerprint/items")
+            add_seconds(self.stats, "fingerprint/seconds", perf_counter() - started)
+        else:
+            count(self.stats, "fingerprint/by_extract_worker")
+        count(self.stats, "fingerprint/items")
         return item

@@ -23,6 +23,7 @@ from copycat.urls import origin_of
 from pipelines.align import AlignConfig, Alignment, Passage, align, align_profiles, profile
 from pipelines.align import with_substitutions as _with_substitutions
 from pipelines.direction import credits, decide_direction
+from pipelines.stats import add_seconds, count
 from pipelines.workers import WorkerPool, crawl_pool
 
 if TYPE_CHECKING:
@@ -460,10 +461,10 @@ def item_view(item: ArticleItem, site_role: str = "unknown") -> DocumentView:
 class MatchPipeline:
     """Scrapy pipeline: find the stored articles each item copies (or that copy it).
 
-    Candidate lookup reads the database on the reactor thread; with ``workers`` > 0 the
+    Candidate lookup reads the database on the reactor thread; with a worker ``pool`` the
     verification (sentence alignment, the costly part when a page has candidates) runs in
-    worker processes meanwhile. Items stored while one was being verified are looked up
-    again right after (the id watermark), so that two copies of each other in flight
+    worker processes meanwhile. Articles stored while an item was being verified are looked
+    up again right after (the id watermark), so that two copies of each other in flight
     together still find each other. ``match_item`` is the synchronous, in-process path that
     ``copycat ingest`` uses.
     """
@@ -527,14 +528,9 @@ class MatchPipeline:
 
     def _finish(self, item: ArticleItem, verdicts: list[MatchVerdict]) -> ArticleItem:
         item.matches = mark_stitched(verdicts)
-        if self.stats is not None:
-            self.stats.inc_value("match/items")
-            self.stats.inc_value("match/pairs", len(item.matches))
+        count(self.stats, "match/items")
+        count(self.stats, "match/pairs", len(item.matches))
         return item
-
-    def _add_seconds(self, key: str, seconds: float) -> None:
-        if self.stats is not None:
-            self.stats.set_value(key, self.stats.get_value(key, 0.0) + seconds)
 
     def match_item(self, item: ArticleItem, session: Session | None = None) -> ArticleItem:
         """Attach verified, oriented matches to the item, all in this process.
@@ -542,21 +538,20 @@ class MatchPipeline:
         ``session``: read through the caller's session (and its uncommitted writes) instead
         of a short one of our own.
         """
-        if item.fingerprint is None:
-            raise ValueError("match stage got an item the fingerprint stage did not fill")
+        buckets = _buckets_of(item)
         started = perf_counter()
         with nullcontext(session) if session is not None else self.sessions() as reader:
             view = item_view(item, self._site_role(reader, item.site))
             candidates = find_candidates(
                 reader,
-                [bucket for _, bucket in item.fingerprint.buckets],
+                buckets,
                 view.site,
                 self.config.max_candidates,
                 self.config.min_shared_bands,
             )
-        self._count("match/candidates", len(candidates))
+        count(self.stats, "match/candidates", len(candidates))
         verdicts = verify_candidates(view, candidates, self.config)
-        self._add_seconds("match/seconds", perf_counter() - started)
+        add_seconds(self.stats, "match/seconds", perf_counter() - started)
         return self._finish(item, verdicts)
 
     async def process_item(self, item: ArticleItem) -> ArticleItem:
@@ -564,15 +559,13 @@ class MatchPipeline:
 
         With workers, this thread only asks the band index which article ids are candidates;
         a worker reads those articles and verifies them. Articles stored while it did (by
-        items further along) are asked for next, until a lookup finds nothing new: with no
-        wait between that last lookup and the store stage, no article can slip in between.
+        items further along) are then looked up and verified here: with no wait between that
+        lookup and the store stage, no article can slip in between.
         """
         if self.pool is None:
             return self.match_item(item)
-        if item.fingerprint is None:
-            raise ValueError("match stage got an item the fingerprint stage did not fill")
+        buckets = _buckets_of(item)
         started = perf_counter()
-        buckets = [bucket for _, bucket in item.fingerprint.buckets]
         with self.sessions() as session:
             view = item_view(item, self._site_role(session, item.site))
             # the watermark first: on PostgreSQL a row committed in between is in both
@@ -582,12 +575,12 @@ class MatchPipeline:
             )
         verdicts: list[MatchVerdict] = []
         if ids:
-            self._count("match/candidates", len(ids))
-            self._add_seconds("match/seconds", perf_counter() - started)
+            count(self.stats, "match/candidates", len(ids))
+            add_seconds(self.stats, "match/seconds", perf_counter() - started)
             verdicts, seconds = await self.pool.run(
                 _verify_stored, self._database_url, view, ids, self.config
             )
-            self._add_seconds("match/worker_seconds", seconds)
+            add_seconds(self.stats, "match/worker_seconds", seconds)
             started = perf_counter()
             # Articles stored while the worker verified (by items further along) are verified
             # here, with no wait between this lookup and the store stage: no article can
@@ -603,14 +596,17 @@ class MatchPipeline:
                 )
             late = [c for c in late if c.id not in ids]
             if late:
-                self._count("match/late_candidates", len(late))
+                count(self.stats, "match/late_candidates", len(late))
                 verdicts += verify_candidates(view, late, self.config)
-        self._add_seconds("match/seconds", perf_counter() - started)
+        add_seconds(self.stats, "match/seconds", perf_counter() - started)
         return self._finish(item, verdicts)
 
-    def _count(self, key: str, count: int = 1) -> None:
-        if self.stats is not None:
-            self.stats.inc_value(key, count)
+
+def _buckets_of(item: ArticleItem) -> list[int]:
+    """The item's LSH buckets (every view), as the candidate lookup takes them."""
+    if item.fingerprint is None:
+        raise ValueError("match stage got an item the fingerprint stage did not fill")
+    return [bucket for _, bucket in item.fingerprint.buckets]
 
 
 _worker_sessions: dict[str, sessionmaker[Session]] = {}

@@ -38,6 +38,7 @@ from copycat.db import session_scope
 from copycat.models import Article, ArticleVersion, DroppedPage, LshBucket, Match, Site, utcnow
 from copycat.urls import canonicalise, on_site
 from pipelines.match import MatchVerdict, redundant_pairs
+from pipelines.stats import add_seconds, count
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -111,21 +112,17 @@ _PREVIOUS = select(
 
 
 @cache
-def _upsert_statement(dialect: str) -> Any:
-    """The article upsert with bound parameters: compiled once, not once per article."""
+def _upsert_statement(insert_of: Any) -> Any:
+    """The article upsert with bound parameters for the dialect's ``insert_of`` (see
+    :func:`_insert`): compiled once, not once per article."""
     table = cast("Table", Article.__table__)
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    insert = insert_of(table)
     # first_seen_at is when we first saw the page: a later fetch must not move it.
     kept = ("id", "url", "first_seen_at")
     return insert.on_conflict_do_update(
         index_elements=["url"],
         set_={c.name: insert.excluded[c.name] for c in table.columns if c.name not in kept},
     ).returning(table.c.id)
-
-
-def _article_upsert(session: Session) -> Any:
-    _insert(session)  # refuses a dialect the upserts are not written for
-    return _upsert_statement(session.get_bind().dialect.name)
 
 
 def store_item(
@@ -170,7 +167,7 @@ def store_item(
         # a publication) keeps the publication date stored before.
         values["published_at"] = previous.published_at
         values["published_source"] = previous.published_source
-    article_id: int = session.execute(_article_upsert(session), values).scalar_one()
+    article_id: int = session.execute(_upsert_statement(_insert(session)), values).scalar_one()
     # Nothing to clear for an article this transaction just created (a concurrent writer
     # of the same URL is serialised by the upsert and sees our row as ``previous``).
     fresh = previous is None
@@ -469,10 +466,6 @@ class StorePipeline(_DatabaseStage):
         crawler.signals.connect(pipeline.item_error, signal=signals.item_error)
         return pipeline
 
-    def _count(self, key: str, count: int = 1) -> None:
-        if self.stats is not None:
-            self.stats.inc_value(key, count)
-
     def _store_once(self, item: ArticleItem) -> int:
         # A site registered by a transaction that then rolls back does not exist: ids join
         # the cache only once their transaction is committed.
@@ -490,20 +483,14 @@ class StorePipeline(_DatabaseStage):
         """
         started = time.perf_counter()
         _, pruned = store_item(session, item, site_ids)
-        self._add_seconds(time.perf_counter() - started)
+        add_seconds(self.stats, "store/seconds", time.perf_counter() - started)
         return pruned
 
     def count_stored(self, item: ArticleItem, pruned: int) -> None:
         """Count an item whose transaction was committed (articles, net pairs)."""
-        self._count("store/articles")
+        count(self.stats, "store/articles")
         # Net pairs: those between two copies of one original are taken back out.
-        self._count("store/pairs", len(item.matches) - pruned)
-
-    def _add_seconds(self, seconds: float) -> None:
-        if self.stats is not None:
-            self.stats.set_value(
-                "store/seconds", self.stats.get_value("store/seconds", 0.0) + seconds
-            )
+        count(self.stats, "store/pairs", len(item.matches) - pruned)
 
     def process_item(self, item: ArticleItem) -> ArticleItem:
         """Store the item (retrying outages); count articles and pairs stored.
@@ -523,7 +510,7 @@ class StorePipeline(_DatabaseStage):
                 lambda: self._store_once(item),
                 self.retry_seconds,
                 f"storing {item.url}",
-                on_retry=lambda _error: self._count("store/retries"),
+                on_retry=lambda _error: count(self.stats, "store/retries"),
             )
         except Exception as error:
             if not is_transient(error):
@@ -533,14 +520,14 @@ class StorePipeline(_DatabaseStage):
             raise DropItem(
                 f"database unavailable, spilled to {self.spill.path}: {item.url}"
             ) from None
-        self._add_seconds(time.perf_counter() - started)
+        add_seconds(self.stats, "store/seconds", time.perf_counter() - started)
         self.count_stored(item, pruned)
         return item
 
     def spill_item(self, item: ArticleItem, error: BaseException) -> None:
         """Keep an item that could not be stored in the spill file; log and count it."""
         self.spill.write(spill_record(item))
-        self._count("store/spilled")
+        count(self.stats, "store/spilled")
         logger.error(
             "could not store %s (%s); kept it in %s: replay with `copycat ingest %s`",
             item.url,
@@ -581,8 +568,7 @@ class DatabaseGatePipeline(_DatabaseStage):
             if not is_transient(error):
                 raise
             first_error: BaseException = error
-        if self.stats is not None:
-            self.stats.inc_value("store/held")
+        count(self.stats, "store/held")
         started = time.monotonic()
         delay = _FIRST_DELAY
         logger.warning(
@@ -603,8 +589,7 @@ class DatabaseGatePipeline(_DatabaseStage):
             logger.info("database is back after %.1fs", time.monotonic() - started)
             return item
         self.spill.write(spill_record(item))
-        if self.stats is not None:
-            self.stats.inc_value("store/spilled")
+        count(self.stats, "store/spilled")
         logger.error(
             "database unavailable for %.0fs (%s): kept %s in %s: replay with `copycat ingest %s`",
             self.retry_seconds,
