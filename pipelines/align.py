@@ -19,17 +19,21 @@ reports of one event quote the same statement; a shared quote is not a copy. Cov
 of a text's own (unquoted) words that the other explains, is what the verdict rests on.
 
 Profiles are cached per text, so a stored article is tokenised once per process, not once per
-comparison.
+comparison. A profile also holds its sentences' features as hashed arrays, so that comparing
+two profiles (every sentence of one against every sentence of the other) is a few array
+operations rather than a loop over words.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import pairwise
+
+import numpy as np
 
 from pipelines.fingerprint import (
     PLACEHOLDER,
@@ -77,6 +81,62 @@ class Sentence:
 
 
 @dataclass(frozen=True, slots=True)
+class FeatureIndex:
+    """One feature set per sentence (content keys, or skeleton grams), as hashed arrays.
+
+    ``hashes``/``sentence`` list every (feature, sentence) entry; the other arrays group the
+    same entries by hash, for lookups from another text. Hashes are Python's own (per
+    process, like the profile cache that holds them).
+    """
+
+    hashes: np.ndarray
+    sentence: np.ndarray
+    distinct: np.ndarray
+    """The distinct hashes, ascending."""
+    first: np.ndarray
+    """Per distinct hash: where its entries start in ``by_hash``."""
+    holders: np.ndarray
+    """Per distinct hash: how many sentences have it."""
+    by_hash: np.ndarray
+    """The sentence of every entry, entries ordered by hash."""
+    sizes: np.ndarray
+    """Features per sentence."""
+
+    @classmethod
+    def of(cls, feature_sets: Iterable[frozenset[object]]) -> FeatureIndex:
+        """Index the feature sets, one per sentence, in sentence order."""
+        sizes: list[int] = []
+        hashes: list[int] = []
+        for features in feature_sets:
+            sizes.append(len(features))
+            hashes.extend(map(hash, features))
+        hash_array = np.array(hashes, dtype=np.int64)
+        sentence = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
+        order = np.argsort(hash_array, kind="stable")
+        distinct, first, holders = np.unique(
+            hash_array[order], return_index=True, return_counts=True
+        )
+        return cls(hash_array, sentence, distinct, first, holders, sentence[order], np.array(sizes))
+
+    def shared_with(self, other: FeatureIndex) -> np.ndarray:
+        """Return the matrix of features shared by each sentence here and each sentence there."""
+        rows, columns = len(self.sizes), len(other.sizes)
+        if not len(other.distinct) or not len(self.hashes):
+            return np.zeros((rows, columns), dtype=np.int64)
+        at = np.minimum(np.searchsorted(other.distinct, self.hashes), len(other.distinct) - 1)
+        found = np.where(other.distinct[at] == self.hashes, other.holders[at], 0)
+        total = int(found.sum())
+        if total == 0:
+            return np.zeros((rows, columns), dtype=np.int64)
+        # one entry per (feature here, same feature there): its sentence on each side
+        ends = np.cumsum(found)
+        positions = np.repeat(other.first[at] - ends + found, found) + np.arange(total)
+        here = np.repeat(self.sentence, found)
+        there = other.by_hash[positions]
+        return np.bincount(here * columns + there, minlength=rows * columns).reshape(rows, columns)
+
+
+@dataclass(frozen=True, slots=True)
 class Profile:
     """What alignment needs to know about one text, computed once and cached."""
 
@@ -86,6 +146,14 @@ class Profile:
     words: int
     """Countable words: the text's words outside quotations."""
     keys: frozenset[str]
+    content: FeatureIndex
+    """The sentences' content keys."""
+    grams: FeatureIndex
+    """The sentences' skeleton grams."""
+    quote: np.ndarray
+    """Per sentence: mostly a quotation."""
+    alignable: np.ndarray
+    """Per sentence: may be aligned to (it has countable words, or is a quotation)."""
 
 
 def _sentence_ranges(text: str, tokens: Tokens) -> list[tuple[int, int, int]]:
@@ -146,6 +214,10 @@ def profile(text: str) -> Profile:
         sentences=tuple(sentences),
         words=words,
         keys=frozenset(k for s in sentences for k in s.content),
+        content=FeatureIndex.of(s.content for s in sentences),
+        grams=FeatureIndex.of(s.grams for s in sentences),
+        quote=np.array([s.quote for s in sentences], dtype=bool),
+        alignable=np.array([bool(s.words or s.quote) for s in sentences], dtype=bool),
     )
 
 
@@ -176,42 +248,47 @@ class SentencePair:
 def match_sentences(
     a: Profile, b: Profile, config: AlignConfig = AlignConfig()
 ) -> list[SentencePair]:
-    """Align each countable sentence of ``a`` with its best sentence of ``b``, in any order."""
-    postings: dict[str, list[int]] = {}
-    for j, sentence in enumerate(b.sentences):
-        if sentence.words or sentence.quote:
-            for key in sentence.content:
-                postings.setdefault(key, []).append(j)
+    """Align each countable sentence of ``a`` with its best sentence of ``b``, in any order.
+
+    A sentence's candidates are the three sentences of ``b`` sharing most content keys with it
+    (the first in ``b`` on a tie); the best of those that pass the overlap thresholds wins.
+    """
+    if not a.sentences or not b.sentences:
+        return []
+    shared = a.content.shared_with(b.content)
+    shared[:, ~b.alignable] = 0
+    shared[a.content.sizes < config.min_shared_keys, :] = 0
+    rows = np.flatnonzero((shared >= config.min_shared_keys).any(axis=1))
+    if not len(rows):
+        return []
+    shared = shared[rows]
+    top = np.argsort(-shared, axis=1, kind="stable")[:, :3]
+    top_shared = np.take_along_axis(shared, top, axis=1)
+    fewer_keys = np.minimum(a.content.sizes[rows, None], b.content.sizes[top])
+    content = np.divide(top_shared, fewer_keys, out=np.zeros(top.shape), where=fewer_keys > 0)
+    gram_shared = np.take_along_axis(a.grams.shared_with(b.grams)[rows], top, axis=1)
+    smaller = np.minimum(a.grams.sizes[rows, None], b.grams.sizes[top])
+    shape = np.divide(gram_shared, smaller, out=np.zeros(smaller.shape), where=smaller > 0)
+    passes = (
+        (top_shared >= config.min_shared_keys)
+        & (b.quote[top] == a.quote[rows, None])
+        & (content >= config.min_content_overlap)
+        & ((content >= config.strong_content_overlap) | (shape >= config.min_skeleton_overlap))
+    )
+    similarity = np.where(passes, (content + shape) / 2, -1.0)
     pairs: list[SentencePair] = []
     used_b: set[int] = set()
-    for i, sentence in enumerate(a.sentences):
-        if len(sentence.content) < config.min_shared_keys:
-            continue
-        counts: Counter[int] = Counter()
-        for key in sentence.content:
-            for j in postings.get(key, ()):
-                counts[j] += 1
+    for i, candidates, scores in zip(rows.tolist(), top.tolist(), similarity.tolist(), strict=True):
         best: SentencePair | None = None
-        for j, shared in counts.most_common(3):
-            if shared < config.min_shared_keys:
-                break
-            other = b.sentences[j]
-            if other.quote != sentence.quote:
+        for j, score in zip(candidates, scores, strict=True):
+            if score < 0:
                 continue
-            content = shared / min(len(sentence.content), len(other.content))
-            if content < config.min_content_overlap:
-                continue
-            smaller = min(len(sentence.grams), len(other.grams))
-            shape = len(sentence.grams & other.grams) / smaller if smaller else 0.0
-            if content < config.strong_content_overlap and shape < config.min_skeleton_overlap:
-                continue
-            similarity = (content + shape) / 2
             if (
                 best is None
-                or similarity > best.similarity
-                or (similarity == best.similarity and j not in used_b)
+                or score > best.similarity
+                or (score == best.similarity and j not in used_b)
             ):
-                best = SentencePair(i, j, similarity)
+                best = SentencePair(i, j, score)
         if best is not None:
             pairs.append(best)
             used_b.add(best.b)
@@ -230,7 +307,12 @@ class Passage:
 
 @dataclass(frozen=True, slots=True)
 class Alignment:
-    """How two texts line up: aligned passages, the words swapped inside them, coverages."""
+    """How two texts line up: aligned passages, the words swapped inside them, coverages.
+
+    :func:`align_profiles` fills in what a verdict needs (coverages, runs, order); the
+    evidence (``passages`` and the word diff) comes from :func:`with_evidence`, only for the
+    pairs kept.
+    """
 
     passages: tuple[Passage, ...]
     substitutions: tuple[tuple[str, str], ...]
@@ -253,6 +335,8 @@ class Alignment:
     in_order: float = 0.0
     """Share of aligned sentences that follow a neighbour in both texts (copies keep runs,
     even reworked ones within a paragraph; texts written from one template line up at random)."""
+    pairs: tuple[SentencePair, ...] = ()
+    """The aligned sentences, in the order of the first text."""
 
     @property
     def spin_rate(self) -> float:
@@ -368,7 +452,7 @@ def align_profiles(a: Profile, b: Profile, config: AlignConfig = AlignConfig()) 
             linked.update((x.a, y.a))
     in_order = len(linked) / len(pairs) if pairs else 0.0
     return Alignment(
-        passages=tuple(_passages(a, b, pairs)),
+        passages=(),
         substitutions=(),
         a_coverage=min(1.0, covered_a / a.words) if a.words else 0.0,
         b_coverage=min(1.0, covered_b / b.words) if b.words else 0.0,
@@ -381,17 +465,16 @@ def align_profiles(a: Profile, b: Profile, config: AlignConfig = AlignConfig()) 
         quotes_aligned=sum(a.sentences[p.a].quote for p in pairs),
         whole_coverage=whole,
         in_order=in_order,
+        pairs=tuple(ordered),
     )
 
 
-def with_substitutions(
-    a: Profile, b: Profile, alignment: Alignment, config: AlignConfig = AlignConfig()
-) -> Alignment:
-    """Return ``alignment`` with the word-level diff filled in (only for pairs kept: it costs)."""
-    pairs = match_sentences(a, b, config)
-    aligned, swapped, substitutions = _diff(a, b, pairs)
+def with_evidence(a: Profile, b: Profile, alignment: Alignment) -> Alignment:
+    """Return ``alignment`` with its passages and word diff (for the pairs kept: it costs)."""
+    aligned, swapped, substitutions = _diff(a, b, list(alignment.pairs))
     return replace(
         alignment,
+        passages=tuple(_passages(a, b, list(alignment.pairs))),
         substitutions=tuple(substitutions),
         aligned_words=aligned,
         swapped_words=swapped,
@@ -402,4 +485,4 @@ def align(a: Tokens | str, b: Tokens | str, config: AlignConfig = AlignConfig())
     """Align two texts (strings) completely, with the word diff; a convenience for callers."""
     pa = profile(a if isinstance(a, str) else " ".join(a.words))
     pb = profile(b if isinstance(b, str) else " ".join(b.words))
-    return with_substitutions(pa, pb, align_profiles(pa, pb, config), config)
+    return with_evidence(pa, pb, align_profiles(pa, pb, config))

@@ -20,8 +20,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from copycat.models import Article, LshBucket, Site
 from copycat.urls import origin_of
-from pipelines.align import AlignConfig, Alignment, Passage, align, align_profiles, profile
-from pipelines.align import with_substitutions as _with_substitutions
+from pipelines.align import (
+    AlignConfig,
+    Alignment,
+    Passage,
+    align,
+    align_profiles,
+    profile,
+    with_evidence,
+)
 from pipelines.direction import credits, decide_direction
 from pipelines.stats import add_seconds, count
 from pipelines.workers import WorkerPool, crawl_pool
@@ -186,7 +193,7 @@ def verify(
     alignment = align_profiles(a, b, config.sentences)
     if not is_copy(alignment, config):
         return None
-    alignment = _with_substitutions(a, b, alignment, config.sentences)
+    alignment = with_evidence(a, b, alignment)
     new_is_copy, rule, direction_evidence = decide_direction(new, stored, alignment.substitutions)
     copy, original = (new, stored) if new_is_copy else (stored, new)
     copy_cov, orig_cov = (
@@ -566,21 +573,22 @@ class MatchPipeline:
             return self.match_item(item)
         buckets = _buckets_of(item)
         started = perf_counter()
-        with self.sessions() as session:
-            view = item_view(item, self._site_role(session, item.site))
-            # the watermark first: on PostgreSQL a row committed in between is in both
-            watermark = last_article_id(session)
-            ids = candidate_ids(
-                session, buckets, self.config.max_candidates, self.config.min_shared_bands
-            )
+        view, watermark, ids = self._candidate_ids(item, buckets)
         verdicts: list[MatchVerdict] = []
         if ids:
-            count(self.stats, "match/candidates", len(ids))
             add_seconds(self.stats, "match/seconds", perf_counter() - started)
-            verdicts, seconds = await self.pool.run(
-                _verify_stored, self._database_url, view, ids, self.config
-            )
-            add_seconds(self.stats, "match/worker_seconds", seconds)
+            async with self.pool.place():
+                # Read again now that a place in the pool is ours: the fewer articles stored
+                # between this read and the verdict, the fewer late ones to verify here.
+                started = perf_counter()
+                view, watermark, ids = self._candidate_ids(item, buckets)
+                add_seconds(self.stats, "match/seconds", perf_counter() - started)
+                if ids:
+                    count(self.stats, "match/candidates", len(ids))
+                    verdicts, seconds = await self.pool.call(
+                        _verify_stored, self._database_url, view, ids, self.config
+                    )
+                    add_seconds(self.stats, "match/worker_seconds", seconds)
             started = perf_counter()
             # Articles stored while the worker verified (by items further along) are verified
             # here, with no wait between this lookup and the store stage: no article can
@@ -600,6 +608,19 @@ class MatchPipeline:
                 verdicts += verify_candidates(view, late, self.config)
         add_seconds(self.stats, "match/seconds", perf_counter() - started)
         return self._finish(item, verdicts)
+
+    def _candidate_ids(
+        self, item: ArticleItem, buckets: list[int]
+    ) -> tuple[DocumentView, int, list[int]]:
+        """The item's view, the id watermark and the candidate ids, read in one session."""
+        with self.sessions() as session:
+            view = item_view(item, self._site_role(session, item.site))
+            # the watermark first: on PostgreSQL a row committed in between is in both
+            watermark = last_article_id(session)
+            ids = candidate_ids(
+                session, buckets, self.config.max_candidates, self.config.min_shared_bands
+            )
+        return view, watermark, ids
 
 
 def _buckets_of(item: ArticleItem) -> list[int]:

@@ -6,6 +6,12 @@ another process and lets the stage ``await`` its result on either reactor. A wor
 dies (out of memory, a crash in a C extension on a hostile page) breaks the whole pool; the
 pool is then replaced once, and the caller hears :class:`BrokenProcessPool` for the calls
 that were in it.
+
+Jobs queue for a *place* in the pool before they are submitted (``queue_places``, a few per
+worker): enough to keep every worker busy, few enough that a job submitted now starts soon.
+A stage that reads the database before handing a job over (the match stage) does that read
+once it holds a place, so what it read is seconds fresher than if it had queued behind a
+hundred pages inside the executor.
 """
 
 from __future__ import annotations
@@ -13,14 +19,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 from weakref import WeakKeyDictionary
 
 from scrapy.utils.asyncio import is_asyncio_available
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, DeferredSemaphore
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -37,13 +44,22 @@ class WorkerPool:
     """Worker processes, started on first use and replaced if one dies."""
 
     def __init__(
-        self, workers: int, name: str, initializer: Callable[[], None] | None = None
+        self,
+        workers: int,
+        name: str,
+        initializer: Callable[[], None] | None = None,
+        queue_places: int | None = None,
     ) -> None:
         self.workers = workers
         self.name = name
         self.initializer = initializer
+        self.queue_places = queue_places if queue_places is not None else 2 * workers
+        """Jobs submitted at once (running or queued in the executor); the rest wait."""
+        self._places: asyncio.Semaphore | DeferredSemaphore | None = None
+        self._places_loop: asyncio.AbstractEventLoop | None = None
         self._executor: ProcessPoolExecutor | None = None
         self.in_flight = 0
+        """Jobs asked for and not done: holding a place or waiting for one."""
 
     @property
     def running(self) -> bool:
@@ -61,24 +77,56 @@ class WorkerPool:
                 initializer=self.initializer,
             )
 
+    @asynccontextmanager
+    async def place(self) -> AsyncIterator[None]:
+        """Wait for a place in the pool's queue and hold it for the body of the ``with``.
+
+        Inside, :meth:`call` submits a job with no further wait for a place. Holding two
+        places at once is never needed (and could deadlock): :meth:`run` takes its own.
+        """
+        self.in_flight += 1
+        try:
+            places = self._places_here()
+            await places.acquire()
+            try:
+                yield
+            finally:
+                places.release()
+        finally:
+            self.in_flight -= 1
+
+    def _places_here(self) -> asyncio.Semaphore | DeferredSemaphore:
+        """The semaphore of places, made for the running loop (asyncio) or the reactor."""
+        if not is_asyncio_available():
+            if not isinstance(self._places, DeferredSemaphore):
+                self._places = DeferredSemaphore(self.queue_places)
+            return self._places
+        loop = asyncio.get_running_loop()
+        if not isinstance(self._places, asyncio.Semaphore) or self._places_loop is not loop:
+            # an asyncio semaphore belongs to one loop
+            self._places, self._places_loop = asyncio.Semaphore(self.queue_places), loop
+        return self._places
+
     async def run(self, function: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
-        """Run ``function(*args)`` in a worker and return its result.
+        """Wait for a place, run ``function(*args)`` in a worker and return its result.
 
         Raises:
             BrokenProcessPool: a worker died while this call was in the pool (the pool has
                 been replaced by then; the call is not retried).
         """
+        async with self.place():
+            return await self.call(function, *args, **kwargs)
+
+    async def call(self, function: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
+        """Run ``function(*args)`` in a worker now (hold a :meth:`place` around it)."""
         self.start()
         executor = self._executor
         assert executor is not None
-        self.in_flight += 1
         try:
             return await wait_for(executor.submit(function, *args, **kwargs))
         except BrokenProcessPool:
             self._replace(executor)
             raise
-        finally:
-            self.in_flight -= 1
 
     def _replace(self, broken: ProcessPoolExecutor) -> None:
         """Replace the broken executor (once, however many of its calls saw it break)."""
