@@ -7,7 +7,7 @@ database or Scrapy; :func:`find_candidates` is the one function that reads the b
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -465,6 +465,39 @@ def item_view(item: ArticleItem, site_role: str = "unknown") -> DocumentView:
     )
 
 
+_worker_sessions: dict[str, sessionmaker[Session]] = {}
+"""Per worker process: one engine per database, made on its first item."""
+
+
+WorkerMatch = tuple[list[MatchVerdict], int, list[int], float]
+"""A worker's answer: verdicts, id watermark, candidate ids, seconds taken."""
+WorkerJob = Callable[[str, DocumentView, Sequence[int], MatchConfig], WorkerMatch]
+
+
+def _match_stored(
+    database_url: str, new: DocumentView, buckets: Sequence[int], config: MatchConfig
+) -> WorkerMatch:
+    """Look ``new``'s candidates up, read and verify them: a worker's job.
+
+    Returns the verdicts, the id watermark read before the lookup, the candidate ids and the
+    seconds it took.
+    """
+    from copycat.db import make_engine, session_factory
+
+    started = perf_counter()
+    sessions = _worker_sessions.get(database_url)
+    if sessions is None:
+        sessions = _worker_sessions[database_url] = session_factory(make_engine(database_url))
+    with sessions() as session:
+        # the watermark first: on PostgreSQL a row committed in between is in both
+        watermark = last_article_id(session)
+        ids = candidate_ids(session, buckets, config.max_candidates, config.min_shared_bands)
+        # the ids are in most-shared-bands order; the cap applies after the site filter
+        candidates = views_by_id(session, ids, new.site)[: config.max_candidates] if ids else []
+    verdicts = verify_candidates(new, candidates, config)
+    return verdicts, watermark, ids, perf_counter() - started
+
+
 class MatchPipeline:
     """Scrapy pipeline: find the stored articles each item copies (or that copy it).
 
@@ -482,8 +515,11 @@ class MatchPipeline:
         config: MatchConfig = MatchConfig(),
         stats: StatsCollector | None = None,
         pool: WorkerPool | None = None,
+        worker_job: WorkerJob = _match_stored,
     ) -> None:
         self.sessions = sessions
+        self.worker_job = worker_job
+        """What a worker runs for an item with candidates (a module-level function)."""
         self.config = config
         self.stats = stats
         self._roles: dict[str, str] = {}
@@ -564,31 +600,31 @@ class MatchPipeline:
     async def process_item(self, item: ArticleItem) -> ArticleItem:
         """Attach verified, oriented matches to the item (the store stage writes them).
 
-        With workers, this thread only asks the band index which article ids are candidates;
-        a worker reads those articles and verifies them. Articles stored while it did (by
-        items further along) are then looked up and verified here: with no wait between that
-        lookup and the store stage, no article can slip in between.
+        With workers, this thread only asks the band index whether the item has candidates.
+        If it has, a worker reads the index again, reads the candidates and verifies them
+        (once a place in the pool is free: the later the read, the fewer articles are stored
+        after it). Articles stored after the worker's read (by items further along) are then
+        looked up and verified here: with no wait between that lookup and the store stage, no
+        article can slip in between.
         """
         if self.pool is None:
             return self.match_item(item)
         buckets = _buckets_of(item)
         started = perf_counter()
-        view, watermark, ids = self._candidate_ids(item, buckets)
+        with self.sessions() as session:
+            view = item_view(item, self._site_role(session, item.site))
+            ids = candidate_ids(
+                session, buckets, self.config.max_candidates, self.config.min_shared_bands
+            )
         verdicts: list[MatchVerdict] = []
         if ids:
             add_seconds(self.stats, "match/seconds", perf_counter() - started)
             async with self.pool.place():
-                # Read again now that a place in the pool is ours: the fewer articles stored
-                # between this read and the verdict, the fewer late ones to verify here.
-                started = perf_counter()
-                view, watermark, ids = self._candidate_ids(item, buckets)
-                add_seconds(self.stats, "match/seconds", perf_counter() - started)
-                if ids:
-                    count(self.stats, "match/candidates", len(ids))
-                    verdicts, seconds = await self.pool.call(
-                        _verify_stored, self._database_url, view, ids, self.config
-                    )
-                    add_seconds(self.stats, "match/worker_seconds", seconds)
+                verdicts, watermark, ids, seconds = await self.pool.call(
+                    self.worker_job, self._database_url, view, buckets, self.config
+                )
+            count(self.stats, "match/candidates", len(ids))
+            add_seconds(self.stats, "match/worker_seconds", seconds)
             started = perf_counter()
             # Articles stored while the worker verified (by items further along) are verified
             # here, with no wait between this lookup and the store stage: no article can
@@ -609,46 +645,9 @@ class MatchPipeline:
         add_seconds(self.stats, "match/seconds", perf_counter() - started)
         return self._finish(item, verdicts)
 
-    def _candidate_ids(
-        self, item: ArticleItem, buckets: list[int]
-    ) -> tuple[DocumentView, int, list[int]]:
-        """The item's view, the id watermark and the candidate ids, read in one session."""
-        with self.sessions() as session:
-            view = item_view(item, self._site_role(session, item.site))
-            # the watermark first: on PostgreSQL a row committed in between is in both
-            watermark = last_article_id(session)
-            ids = candidate_ids(
-                session, buckets, self.config.max_candidates, self.config.min_shared_bands
-            )
-        return view, watermark, ids
-
 
 def _buckets_of(item: ArticleItem) -> list[int]:
     """The item's LSH buckets (every view), as the candidate lookup takes them."""
     if item.fingerprint is None:
         raise ValueError("match stage got an item the fingerprint stage did not fill")
     return [bucket for _, bucket in item.fingerprint.buckets]
-
-
-_worker_sessions: dict[str, sessionmaker[Session]] = {}
-"""Per worker process: one engine per database, made on its first item."""
-
-
-def _verify_stored(
-    database_url: str, new: DocumentView, ids: Sequence[int], config: MatchConfig
-) -> tuple[list[MatchVerdict], float]:
-    """Read the stored articles ``ids`` and verify ``new`` against them: a worker's job.
-
-    Returns the verdicts and the seconds it took.
-    """
-    from copycat.db import make_engine, session_factory
-
-    started = perf_counter()
-    sessions = _worker_sessions.get(database_url)
-    if sessions is None:
-        sessions = _worker_sessions[database_url] = session_factory(make_engine(database_url))
-    with sessions() as session:
-        # the ids are in most-shared-bands order; the cap applies after the site filter
-        candidates = views_by_id(session, ids, new.site)[: config.max_candidates]
-    verdicts = verify_candidates(new, candidates, config)
-    return verdicts, perf_counter() - started

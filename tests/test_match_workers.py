@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,7 +15,7 @@ from copycat.db import open_database
 from copycat.ingest import PipelineChain, parse_record, standalone_stats
 from crawler.items import ArticleItem
 from pipelines.extract import ExtractPipeline
-from pipelines.match import MatchPipeline
+from pipelines.match import DocumentView, MatchConfig, MatchPipeline, WorkerMatch, _match_stored
 from pipelines.workers import WorkerPool
 from tests.corpus import build_corpus
 
@@ -24,6 +26,15 @@ def _prepared(chain: PipelineChain, record: dict[str, object]) -> ArticleItem:
     """Extract and fingerprint one corpus record: an item ready for the match stage."""
     item = chain.extract.extract_item(parse_record(json.dumps(record), NOW))
     return chain.fingerprint.process_item(item)
+
+
+def _slow_match_stored(
+    database_url: str, new: DocumentView, buckets: Sequence[int], config: MatchConfig
+) -> WorkerMatch:
+    """The worker's job, then a pause: whatever is stored meanwhile comes after its lookup."""
+    answer = _match_stored(database_url, new, buckets, config)
+    time.sleep(1.0)
+    return answer
 
 
 def _pairs(item: ArticleItem) -> set[tuple[str, bool, str]]:
@@ -53,6 +64,9 @@ def test_worker_verification_agrees_with_in_process_and_catches_what_lands_meanw
 
     pool = WorkerPool(1, "verification")
     pooled = MatchPipeline(sessions, stats=standalone_stats(), pool=pool)
+    racing = MatchPipeline(
+        sessions, stats=standalone_stats(), pool=pool, worker_job=_slow_match_stored
+    )
     try:
         # 1. Against what is stored, the worker's verdicts are the in-process ones.
         for record in others[:12]:
@@ -61,14 +75,15 @@ def test_worker_verification_agrees_with_in_process_and_catches_what_lands_meanw
             item.matches = []
             assert _pairs(asyncio.run(pooled.process_item(item))) == expected
 
-        # 2. The original is stored while the copy waits for its worker: the copy's lookup
-        # came too early to see it, and the check after the wait must catch it.
+        # 2. The original is stored while the copy waits for its worker, after the worker
+        # looked the copy's candidates up: the check after the wait must catch it.
         copy_item = _prepared(chain, by_url[copy_url])
         original_item = _prepared(chain, by_url[original_url])
 
         async def race() -> ArticleItem:
-            pending = asyncio.ensure_future(pooled.process_item(copy_item))
-            await asyncio.sleep(0)  # the copy has looked its candidates up and waits
+            pending = asyncio.ensure_future(racing.process_item(copy_item))
+            await asyncio.sleep(0.4)  # the worker has looked the candidates up and pauses
+            assert not pending.done()
             chain.store.process_item(chain.match.match_item(original_item))
             return await pending
 
@@ -77,8 +92,8 @@ def test_worker_verification_agrees_with_in_process_and_catches_what_lands_meanw
         pool.close()
     stored_url = {v.other_url for v in matched.matches}
     assert any(url.rstrip("/") == original_url.rstrip("/") for url in stored_url), stored_url
-    assert pooled.stats is not None
-    assert pooled.stats.get_value("match/late_candidates", 0) >= 1
+    assert racing.stats is not None and pooled.stats is not None
+    assert racing.stats.get_value("match/late_candidates", 0) >= 1
     assert pooled.stats.get_value("match/worker_seconds", 0) > 0
 
 
