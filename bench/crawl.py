@@ -23,6 +23,7 @@ so does all the crawl's CPU per page spread over the CPUs.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import os
 import resource
@@ -124,19 +125,22 @@ def child(config_path: str) -> int:
     config = json.loads(Path(config_path).read_text())
     overrides: dict[str, Any] = dict(SPEED)
     overrides["CLOSESPIDER_TIMEOUT"] = config["seconds"]
+    overrides.update(config.get("settings") or {})
     if config["pipelines"]:
         overrides["ITEM_PIPELINES"] = _pipelines()
         overrides["EXTRACT_WORKERS"] = config["workers"]
     else:
         overrides["ITEM_PIPELINES"] = {}
-    started = time.perf_counter()
-    result = run_crawl(
-        CrawlOptions(
-            database_url=config["database"],
-            log_file=Path(config["log"]),
-            overrides=overrides,
-        )
+    options = CrawlOptions(
+        database_url=config["database"], log_file=Path(config["log"]), overrides=overrides
     )
+    started = time.perf_counter()
+    if config.get("profile"):
+        profiler = cProfile.Profile()
+        result = profiler.runcall(run_crawl, options)
+        profiler.dump_stats(config["profile"])
+    else:
+        result = run_crawl(options)
     wall = time.perf_counter() - started
     me = resource.getrusage(resource.RUSAGE_SELF)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -202,7 +206,9 @@ def run_scenario(
     paths = {k: str(workdir / f"{name}.{k}") for k in ("json", "log", "out")}
     Path(paths["json"]).write_text(
         json.dumps({"database": database, "log": paths["log"], "out": paths["out"],
-                    "seconds": seconds, **config})
+                    "seconds": seconds, **config,
+                    "profile": str(Path(config["profile"]) / f"{name}.prof")
+                    if config.get("profile") else None})
     )  # fmt: skip
     machine, served, begun = _cpu_seconds(), _cpu_seconds(server), time.perf_counter()
     process = subprocess.Popen([sys.executable, __file__, "--child", paths["json"]], cwd=REPO)
@@ -315,6 +321,15 @@ def describe(
     return rate, capacity, lines
 
 
+def _setting(text: str) -> tuple[str, Any]:
+    """Parse ``NAME=VALUE`` (the value as JSON when it is JSON, else as text)."""
+    name, _, value = text.partition("=")
+    try:
+        return name, json.loads(value)
+    except json.JSONDecodeError:
+        return name, value
+
+
 def main() -> int:
     """Serve the bulk web, run the three crawls, print the comparison."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
@@ -325,12 +340,25 @@ def main() -> int:
         "--rounds", type=int, default=2, help="b and c run alternately this many times each"
     )
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a Scrapy setting for the crawls with pipelines (b and c), e.g. EXTRACT_WORKERS=3",
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="write a cProfile of each crawl process (not its workers) to this directory",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         return child(args.child)
 
     cpus = os.cpu_count() or 1
+    extra = dict(_setting(text) for text in args.set)
     print(f"generating {args.sites} sites × {args.articles} articles…", flush=True)
     server = subprocess.Popen(
         [sys.executable, "-m", "copycat.demo.bulk", "--sites", str(args.sites),
@@ -358,8 +386,9 @@ def main() -> int:
                 print(f"  run {index + 1}/{len(order)}: {key}", flush=True)
                 runs[key].append(
                     run_scenario(
-                        f"s{index}", web["sites"], Path(tmp), args.seconds, server.pid,
-                        **scenarios[key][1],
+                        f"{key}{index}", web["sites"], Path(tmp), args.seconds, server.pid,
+                        **scenarios[key][1], profile=args.profile,
+                        settings=extra if scenarios[key][1]["pipelines"] else {},
                     )
                 )  # fmt: skip
         print()

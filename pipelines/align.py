@@ -67,12 +67,13 @@ def stem(word: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Sentence:
-    """One sentence of a profile: its token range, features and countable (unquoted) words."""
+    """One sentence of a profile: its token range and countable (unquoted) words.
+
+    Its features (content keys, skeleton grams) live in the profile's :class:`FeatureIndex`.
+    """
 
     start: int
     end: int
-    content: frozenset[str]
-    grams: frozenset[tuple[str, ...]]
     words: int
     """Words that count towards coverage (0 for a quote)."""
     paragraph: int
@@ -111,12 +112,25 @@ class FeatureIndex:
             sizes.append(len(features))
             hashes.extend(map(hash, features))
         hash_array = np.array(hashes, dtype=np.int64)
-        sentence = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
+        # int32 where it will do: a profile is cached, thousands at a time
+        sentence = np.repeat(np.arange(len(sizes), dtype=np.int32), sizes)
         order = np.argsort(hash_array, kind="stable")
         distinct, first, holders = np.unique(
             hash_array[order], return_index=True, return_counts=True
         )
-        return cls(hash_array, sentence, distinct, first, holders, sentence[order], np.array(sizes))
+        return cls(
+            hash_array,
+            sentence,
+            distinct,
+            first.astype(np.int32),
+            holders.astype(np.int32),
+            sentence[order],
+            np.array(sizes, dtype=np.int32),
+        )
+
+    def shared_count(self, other: FeatureIndex) -> int:
+        """Return how many distinct features the two texts share."""
+        return len(np.intersect1d(self.distinct, other.distinct, assume_unique=True))
 
     def shared_with(self, other: FeatureIndex) -> np.ndarray:
         """Return the matrix of features shared by each sentence here and each sentence there."""
@@ -131,7 +145,7 @@ class FeatureIndex:
         # one entry per (feature here, same feature there): its sentence on each side
         ends = np.cumsum(found)
         positions = np.repeat(other.first[at] - ends + found, found) + np.arange(total)
-        here = np.repeat(self.sentence, found)
+        here = np.repeat(self.sentence.astype(np.int64), found)
         there = other.by_hash[positions]
         return np.bincount(here * columns + there, minlength=rows * columns).reshape(rows, columns)
 
@@ -141,11 +155,10 @@ class Profile:
     """What alignment needs to know about one text, computed once and cached."""
 
     text: str
-    tokens: Tokens
     sentences: tuple[Sentence, ...]
     words: int
     """Countable words: the text's words outside quotations."""
-    keys: frozenset[str]
+    token_count: int
     content: FeatureIndex
     """The sentences' content keys."""
     grams: FeatureIndex
@@ -154,6 +167,11 @@ class Profile:
     """Per sentence: mostly a quotation."""
     alignable: np.ndarray
     """Per sentence: may be aligned to (it has countable words, or is a quotation)."""
+
+    @property
+    def tokens(self) -> Tokens:
+        """The text's words and their spans (not kept: only the evidence of a pair needs them)."""
+        return tokenize(self.text)
 
 
 def _sentence_ranges(text: str, tokens: Tokens) -> list[tuple[int, int, int]]:
@@ -189,33 +207,35 @@ def profile(text: str) -> Profile:
     quoted = quoted_mask(text, tokens)
     shape_of = skeleton_tokens(text, tokens)
     sentences = []
+    content: list[frozenset[str]] = []
+    grams: list[frozenset[tuple[str, ...]]] = []
     for start, end, paragraph in _sentence_ranges(text, tokens):
         quoted_words = sum(quoted[start:end])
         # A sentence that is mostly a quote is the quote plus its attribution: discount it all.
         is_quote = quoted_words * 2 >= end - start
         countable = 0 if is_quote else end - start - quoted_words
-        keys = frozenset(
-            stem(tokens.words[i])
-            for i in range(start, end)
-            if (is_quote or not quoted[i])
-            and tokens.words[i] not in STOPWORDS
-            and len(tokens.words[i]) > 1
+        content.append(
+            frozenset(
+                stem(tokens.words[i])
+                for i in range(start, end)
+                if (is_quote or not quoted[i])
+                and tokens.words[i] not in STOPWORDS
+                and len(tokens.words[i]) > 1
+            )
         )
         shape = shape_of[start:end]
         collapsed = [
             s for k, s in enumerate(shape) if s != PLACEHOLDER or k == 0 or shape[k - 1] != s
         ]
-        grams = frozenset(tuple(collapsed[k : k + 3]) for k in range(len(collapsed) - 2))
-        sentences.append(Sentence(start, end, keys, grams, countable, paragraph, is_quote))
-    words = sum(s.words for s in sentences)
+        grams.append(frozenset(tuple(collapsed[k : k + 3]) for k in range(len(collapsed) - 2)))
+        sentences.append(Sentence(start, end, countable, paragraph, is_quote))
     return Profile(
         text=text,
-        tokens=tokens,
         sentences=tuple(sentences),
-        words=words,
-        keys=frozenset(k for s in sentences for k in s.content),
-        content=FeatureIndex.of(s.content for s in sentences),
-        grams=FeatureIndex.of(s.grams for s in sentences),
+        words=sum(s.words for s in sentences),
+        token_count=len(tokens),
+        content=FeatureIndex.of(content),
+        grams=FeatureIndex.of(grams),
         quote=np.array([s.quote for s in sentences], dtype=bool),
         alignable=np.array([bool(s.words or s.quote) for s in sentences], dtype=bool),
     )
@@ -348,6 +368,7 @@ def _passages(a: Profile, b: Profile, pairs: list[SentencePair]) -> list[Passage
     """Merge aligned sentences that follow each other in both texts into passages."""
     result: list[Passage] = []
     run: list[SentencePair] = []
+    a_spans, b_spans = a.tokens.spans, b.tokens.spans
 
     def close() -> None:
         if not run:
@@ -358,8 +379,8 @@ def _passages(a: Profile, b: Profile, pairs: list[SentencePair]) -> list[Passage
             Passage(
                 a_words=(a0, a1),
                 b_words=(b0, b1),
-                a_chars=(a.tokens.spans[a0][0], a.tokens.spans[a1 - 1][1]),
-                b_chars=(b.tokens.spans[b0][0], b.tokens.spans[b1 - 1][1]),
+                a_chars=(a_spans[a0][0], a_spans[a1 - 1][1]),
+                b_chars=(b_spans[b0][0], b_spans[b1 - 1][1]),
             )
         )
 
@@ -416,12 +437,13 @@ def _diff(
 
     Only content words count: the spin rate is the share of them a spinner replaced.
     """
+    a_words, b_words = a.tokens.words, b.tokens.words
     aligned = swapped = 0
     substitutions: list[tuple[str, str]] = []
     for pair in pairs:
         sa, sb = a.sentences[pair.a], b.sentences[pair.b]
-        wa = a.tokens.words[sa.start : sa.end]
-        wb = b.tokens.words[sb.start : sb.end]
+        wa = a_words[sa.start : sa.end]
+        wb = b_words[sb.start : sb.end]
         matcher = difflib.SequenceMatcher(None, wa, wb, autojunk=False)
         for op, i1, i2, j1, j2 in matcher.get_opcodes():
             content = sum(w not in STOPWORDS for w in wa[i1:i2])
@@ -442,8 +464,8 @@ def align_profiles(a: Profile, b: Profile, config: AlignConfig = AlignConfig()) 
     longest, run_words = _longest_run(a, pairs, config.min_run_similarity)
     whole_a = sum(a.sentences[p.a].end - a.sentences[p.a].start for p in pairs)
     whole_b = sum(b.sentences[j].end - b.sentences[j].start for j in {p.b for p in pairs})
-    whole = max(whole_a / len(a.tokens) if len(a.tokens) else 0.0,
-                whole_b / len(b.tokens) if len(b.tokens) else 0.0)  # fmt: skip
+    whole = max(whole_a / a.token_count if a.token_count else 0.0,
+                whole_b / b.token_count if b.token_count else 0.0)  # fmt: skip
     ordered = sorted(pairs, key=lambda p: p.a)
     reordered = any(x.b > y.b for x, y in pairwise(ordered))
     linked: set[int] = set()

@@ -188,7 +188,7 @@ def verify(
         raise ValueError("the stored side of a match needs an id")
     a, b = profile(new.text), profile(stored.text)
     # Cheap screen before aligning: copies share many content words.
-    if len(a.keys & b.keys) < 8:
+    if a.content.shared_count(b.content) < 8:
         return None
     alignment = align_profiles(a, b, config.sentences)
     if not is_copy(alignment, config):
@@ -601,9 +601,9 @@ class MatchPipeline:
         """Attach verified, oriented matches to the item (the store stage writes them).
 
         With workers, this thread only asks the band index whether the item has candidates.
-        If it has, a worker reads the index again, reads the candidates and verifies them
-        (once a place in the pool is free: the later the read, the fewer articles are stored
-        after it). Articles stored after the worker's read (by items further along) are then
+        If it has, a worker reads the index again when it takes the job up (the later the
+        read, the fewer articles are stored after it), reads the candidates and verifies
+        them. Articles stored after the worker's read (by items further along) are then
         looked up and verified here: with no wait between that lookup and the store stage, no
         article can slip in between.
         """
@@ -619,10 +619,9 @@ class MatchPipeline:
         verdicts: list[MatchVerdict] = []
         if ids:
             add_seconds(self.stats, "match/seconds", perf_counter() - started)
-            async with self.pool.place():
-                verdicts, watermark, ids, seconds = await self.pool.call(
-                    self.worker_job, self._database_url, view, buckets, self.config
-                )
+            verdicts, watermark, ids, seconds = await self.pool.run(
+                self.worker_job, self._database_url, view, buckets, self.config
+            )
             count(self.stats, "match/candidates", len(ids))
             add_seconds(self.stats, "match/worker_seconds", seconds)
             started = perf_counter()

@@ -7,11 +7,11 @@ dies (out of memory, a crash in a C extension on a hostile page) breaks the whol
 pool is then replaced once, and the caller hears :class:`BrokenProcessPool` for the calls
 that were in it.
 
-Jobs queue for a *place* in the pool before they are submitted (``queue_places``, a few per
-worker): enough to keep every worker busy, few enough that a job submitted now starts soon.
-A stage that reads the database before handing a job over (the match stage) does that read
-once it holds a place, so what it read is seconds fresher than if it had queued behind a
-hundred pages inside the executor.
+Jobs queue for a *place* in the pool before they are submitted (``queue_places``, eight per
+worker by default): enough to keep every worker busy while the reactor thread is slow to hand
+results on, few enough that the results coming back do not pile up behind it. (Each result
+the reactor has not yet taken in widens its item's window for late candidates, which are
+verified on the reactor thread: with unbounded submission those went up fivefold.)
 """
 
 from __future__ import annotations
@@ -19,10 +19,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 from weakref import WeakKeyDictionary
 
@@ -53,13 +52,15 @@ class WorkerPool:
         self.workers = workers
         self.name = name
         self.initializer = initializer
-        self.queue_places = queue_places if queue_places is not None else 2 * workers
+        self.queue_places = queue_places if queue_places is not None else 8 * workers
         """Jobs submitted at once (running or queued in the executor); the rest wait."""
         self._places: asyncio.Semaphore | DeferredSemaphore | None = None
         self._places_loop: asyncio.AbstractEventLoop | None = None
         self._executor: ProcessPoolExecutor | None = None
         self.in_flight = 0
-        """Jobs asked for and not done: holding a place or waiting for one."""
+        """Jobs asked for and not done: submitted, or waiting for a place."""
+        self.submitted = 0
+        """Jobs handed to the worker processes and not done (at most ``queue_places``)."""
 
     @property
     def running(self) -> bool:
@@ -77,19 +78,29 @@ class WorkerPool:
                 initializer=self.initializer,
             )
 
-    @asynccontextmanager
-    async def place(self) -> AsyncIterator[None]:
-        """Wait for a place in the pool's queue and hold it for the body of the ``with``.
+    async def run(self, function: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
+        """Wait for a place, run ``function(*args)`` in a worker and return its result.
 
-        Inside, :meth:`call` submits a job with no further wait for a place. Holding two
-        places at once is never needed (and could deadlock): :meth:`run` takes its own.
+        Raises:
+            BrokenProcessPool: a worker died while this call was in the pool (the pool has
+                been replaced by then; the call is not retried).
         """
         self.in_flight += 1
         try:
             places = self._places_here()
             await places.acquire()
             try:
-                yield
+                self.start()
+                executor = self._executor
+                assert executor is not None
+                self.submitted += 1
+                try:
+                    return await wait_for(executor.submit(function, *args, **kwargs))
+                except BrokenProcessPool:
+                    self._replace(executor)
+                    raise
+                finally:
+                    self.submitted -= 1
             finally:
                 places.release()
         finally:
@@ -106,27 +117,6 @@ class WorkerPool:
             # an asyncio semaphore belongs to one loop
             self._places, self._places_loop = asyncio.Semaphore(self.queue_places), loop
         return self._places
-
-    async def run(self, function: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
-        """Wait for a place, run ``function(*args)`` in a worker and return its result.
-
-        Raises:
-            BrokenProcessPool: a worker died while this call was in the pool (the pool has
-                been replaced by then; the call is not retried).
-        """
-        async with self.place():
-            return await self.call(function, *args, **kwargs)
-
-    async def call(self, function: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
-        """Run ``function(*args)`` in a worker now (hold a :meth:`place` around it)."""
-        self.start()
-        executor = self._executor
-        assert executor is not None
-        try:
-            return await wait_for(executor.submit(function, *args, **kwargs))
-        except BrokenProcessPool:
-            self._replace(executor)
-            raise
 
     def _replace(self, broken: ProcessPoolExecutor) -> None:
         """Replace the broken executor (once, however many of its calls saw it break)."""
