@@ -600,47 +600,36 @@ class MatchPipeline:
     async def process_item(self, item: ArticleItem) -> ArticleItem:
         """Attach verified, oriented matches to the item (the store stage writes them).
 
-        With workers, this thread only asks the band index whether the item has candidates.
-        If it has, a worker reads the index again when it takes the job up (the later the
-        read, the fewer articles are stored after it), reads the candidates and verifies
-        them. Articles stored after the worker's read (by items further along) are then
-        looked up and verified here: with no wait between that lookup and the store stage, no
-        article can slip in between.
+        With workers, a worker looks the item's candidates up in the band index when it takes
+        the job up, reads them and verifies them: the reactor thread only checks, once the
+        worker is done, for articles stored since the worker's lookup (by items further
+        along) and verifies those here. With no wait between that check and the store stage,
+        no article can slip in between.
         """
         if self.pool is None:
             return self.match_item(item)
         buckets = _buckets_of(item)
+        with self.sessions() as session:  # connects only if the site's role is not cached
+            view = item_view(item, self._site_role(session, item.site))
+        verdicts, watermark, ids, seconds = await self.pool.run(
+            self.worker_job, self._database_url, view, buckets, self.config
+        )
+        count(self.stats, "match/candidates", len(ids))
+        add_seconds(self.stats, "match/worker_seconds", seconds)
         started = perf_counter()
         with self.sessions() as session:
-            view = item_view(item, self._site_role(session, item.site))
-            ids = candidate_ids(
-                session, buckets, self.config.max_candidates, self.config.min_shared_bands
+            late = find_candidates(
+                session,
+                buckets,
+                view.site,
+                self.config.max_candidates,
+                self.config.min_shared_bands,
+                after_id=watermark,
             )
-        verdicts: list[MatchVerdict] = []
-        if ids:
-            add_seconds(self.stats, "match/seconds", perf_counter() - started)
-            verdicts, watermark, ids, seconds = await self.pool.run(
-                self.worker_job, self._database_url, view, buckets, self.config
-            )
-            count(self.stats, "match/candidates", len(ids))
-            add_seconds(self.stats, "match/worker_seconds", seconds)
-            started = perf_counter()
-            # Articles stored while the worker verified (by items further along) are verified
-            # here, with no wait between this lookup and the store stage: no article can
-            # slip in between. Usually there are none.
-            with self.sessions() as session:
-                late = find_candidates(
-                    session,
-                    buckets,
-                    view.site,
-                    self.config.max_candidates,
-                    self.config.min_shared_bands,
-                    after_id=watermark,
-                )
-            late = [c for c in late if c.id not in ids]
-            if late:
-                count(self.stats, "match/late_candidates", len(late))
-                verdicts += verify_candidates(view, late, self.config)
+        late = [c for c in late if c.id not in ids]
+        if late:
+            count(self.stats, "match/late_candidates", len(late))
+            verdicts += verify_candidates(view, late, self.config)
         add_seconds(self.stats, "match/seconds", perf_counter() - started)
         return self._finish(item, verdicts)
 

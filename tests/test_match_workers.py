@@ -48,11 +48,6 @@ def test_worker_verification_agrees_with_in_process_and_catches_what_lands_meanw
     by_url = {str(r["url"]): r for r in corpus.records}
     copy_url, original_url = next(iter(corpus.expected.items()))
     others = [r for r in corpus.records if str(r["url"]) not in (copy_url, original_url)]
-    # A mirror of the copy on a third site, so that the copy has a candidate to send to the
-    # worker (an item with none goes straight on to the store stage, with no wait).
-    mirror = {k: v for k, v in by_url[copy_url].items() if k != "site"}
-    mirror["url"] = "https://mirror-of-the-copy.example/story/"
-    others.append(mirror)
 
     _, sessions = open_database(sqlite_url)
     chain = PipelineChain(sessions, standalone_stats())
