@@ -479,8 +479,10 @@ def _match_stored(
 ) -> WorkerMatch:
     """Look ``new``'s candidates up, read and verify them: a worker's job.
 
-    Returns the verdicts, the id watermark read before the lookup, the candidate ids and the
-    seconds it took.
+    Returns the verdicts, the id watermark read before the last lookup, the candidate ids and
+    the seconds it took. When there were candidates to verify, it looks once more for
+    articles stored meanwhile and verifies those too: what is left for the reactor thread's
+    own check is then only what was stored while the answer travelled back.
     """
     from copycat.db import make_engine, session_factory
 
@@ -488,13 +490,25 @@ def _match_stored(
     sessions = _worker_sessions.get(database_url)
     if sessions is None:
         sessions = _worker_sessions[database_url] = session_factory(make_engine(database_url))
-    with sessions() as session:
-        # the watermark first: on PostgreSQL a row committed in between is in both
-        watermark = last_article_id(session)
-        ids = candidate_ids(session, buckets, config.max_candidates, config.min_shared_bands)
-        # the ids are in most-shared-bands order; the cap applies after the site filter
-        candidates = views_by_id(session, ids, new.site)[: config.max_candidates] if ids else []
-    verdicts = verify_candidates(new, candidates, config)
+    verdicts: list[MatchVerdict] = []
+    ids: list[int] = []
+    watermark = 0
+    for _ in range(2):
+        with sessions() as session:
+            # the watermark first: on PostgreSQL a row committed in between is in both
+            since, watermark = watermark, last_article_id(session)
+            found = candidate_ids(
+                session, buckets, config.max_candidates, config.min_shared_bands, after_id=since
+            )
+            found = [i for i in found if i not in ids]
+            # the ids are in most-shared-bands order; the cap applies after the site filter
+            candidates = (
+                views_by_id(session, found, new.site)[: config.max_candidates] if found else []
+            )
+        ids += found
+        verdicts += verify_candidates(new, candidates, config)
+        if not candidates:
+            break
     return verdicts, watermark, ids, perf_counter() - started
 
 
