@@ -10,14 +10,18 @@ c. crawl + pipelines with extraction and match verification in worker processes
    (``EXTRACT_WORKERS`` = CPUs).
 
 Politeness is off for the measurement (no AutoThrottle, robots.txt still read): the question
-is how fast copycat can go, not how fast it should. Each crawl stops after ``--seconds``;
-b and c run ``--rounds`` times each, alternately, so that the load of other work on the machine
-weighs on both alike. Besides measured pages/s it prints a model of what the machine would do
+is how fast copycat can go, not how fast it should. a crawls the whole web; b and c crawl the
+same pages, the first ``--pages-per-site`` of every site's sitemap (``CRAWL_MAX_PAGES_PER_SITE``),
+so that they do the same work: the generated articles share sentence templates, so a page's
+candidates grow with the pages already stored, and a time limit would hand the faster crawl
+more work per page. ``--seconds`` only guards against a crawl that never ends. b and c run
+``--rounds`` times each, alternately, so that the load of other work on the machine weighs on
+both alike. Besides measured pages/s it prints a model of what the machine would do
 with nothing else running: the crawl process's CPU per page bounds it (the reactor thread), and
 so does all the crawl's CPU per page spread over the CPUs.
 
     python bench/crawl.py                      # make bench-crawl
-    python bench/crawl.py --sites 5 --articles 100 --seconds 20
+    python bench/crawl.py --sites 5 --articles 100 --pages-per-site 50
 """
 
 from __future__ import annotations
@@ -335,7 +339,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--sites", type=int, default=20)
     parser.add_argument("--articles", type=int, default=500, help="articles per site")
-    parser.add_argument("--seconds", type=float, default=30, help="time limit of each crawl")
+    parser.add_argument(
+        "--pages-per-site",
+        type=int,
+        default=150,
+        help="article pages per site that b and c crawl (a crawls them all)",
+    )
+    parser.add_argument(
+        "--seconds", type=float, default=600, help="time limit of each crawl (a guard)"
+    )
     parser.add_argument(
         "--rounds", type=int, default=2, help="b and c run alternately this many times each"
     )
@@ -388,7 +400,8 @@ def main() -> int:
                     run_scenario(
                         f"{key}{index}", web["sites"], Path(tmp), args.seconds, server.pid,
                         **scenarios[key][1], profile=args.profile,
-                        settings=extra if scenarios[key][1]["pipelines"] else {},
+                        settings={"CRAWL_MAX_PAGES_PER_SITE": args.pages_per_site, **extra}
+                        if scenarios[key][1]["pipelines"] else {},
                     )
                 )  # fmt: skip
         print()

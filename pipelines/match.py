@@ -479,10 +479,11 @@ def _match_stored(
 ) -> WorkerMatch:
     """Look ``new``'s candidates up, read and verify them: a worker's job.
 
-    Returns the verdicts, the id watermark read before the last lookup, the candidate ids and
-    the seconds it took. When there were candidates to verify, it looks once more for
-    articles stored meanwhile and verifies those too: what is left for the reactor thread's
-    own check is then only what was stored while the answer travelled back.
+    Returns the verdicts, the id watermark read before the last lookup, the ids of the
+    candidates verified (other sites' articles) and the seconds it took. When there were
+    candidates to verify, it looks once more for articles stored meanwhile and verifies those
+    too: what is left for the reactor thread's own check is then only what was stored while
+    the answer travelled back.
     """
     from copycat.db import make_engine, session_factory
 
@@ -505,7 +506,7 @@ def _match_stored(
             candidates = (
                 views_by_id(session, found, new.site)[: config.max_candidates] if found else []
             )
-        ids += found
+        ids += [candidate.id for candidate in candidates if candidate.id is not None]
         verdicts += verify_candidates(new, candidates, config)
         if not candidates:
             break
