@@ -10,7 +10,7 @@ import pytest
 
 from copycat.demo.spinner import spin
 from copycat.demo.text import Article, NewsWriter
-from pipelines.align import align
+from pipelines.align import FeatureIndex, align
 from pipelines.direction import text_direction
 from pipelines.fingerprint import tokenize
 from pipelines.match import (
@@ -353,3 +353,19 @@ def test_a_bare_date_does_not_beat_a_time_on_the_same_day() -> None:
         first_seen_at=T0 + timedelta(hours=3),
     )  # fmt: skip
     assert decide_direction(yesterday, original)[:2] == (False, "page_date")
+
+
+def test_the_feature_index_counts_exactly_the_features_two_sentences_share() -> None:
+    rng = random.Random(5)
+    vocabulary = [f"w{n}" for n in range(40)]
+
+    def sentences(count: int) -> list[frozenset[object]]:
+        return [frozenset(rng.sample(vocabulary, rng.randint(0, 12))) for _ in range(count)]
+
+    for _ in range(50):
+        ours, theirs = sentences(rng.randint(0, 9)), sentences(rng.randint(0, 9))
+        shared = FeatureIndex.of(ours).shared_with(FeatureIndex.of(theirs))
+        assert shared.tolist() == [[len(a & b) for b in theirs] for a in ours]
+        assert FeatureIndex.of(ours).shared_count(FeatureIndex.of(theirs)) == len(
+            frozenset().union(*ours) & frozenset().union(*theirs)
+        )
