@@ -29,7 +29,8 @@ from crawler.items import ArticleItem
 from pipelines.extract import ExtractPipeline
 from pipelines.fingerprint import FingerprintConfig, FingerprintPipeline
 from pipelines.match import MatchConfig, MatchPipeline
-from pipelines.store import StorePipeline, describe_error
+from pipelines.outages import describe_error
+from pipelines.store import StorePipeline
 
 logger = logging.getLogger(__name__)
 

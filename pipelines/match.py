@@ -30,6 +30,7 @@ from pipelines.align import (
     with_evidence,
 )
 from pipelines.direction import credits, decide_direction
+from pipelines.outages import retry_transient_async
 from pipelines.stats import add_seconds, count
 from pipelines.workers import WorkerPool, crawl_pool
 
@@ -531,8 +532,11 @@ class MatchPipeline:
         stats: StatsCollector | None = None,
         pool: WorkerPool | None = None,
         worker_job: WorkerJob = _match_stored,
+        retry_seconds: float = 0.0,
     ) -> None:
         self.sessions = sessions
+        self.retry_seconds = retry_seconds
+        """How long a worker's job waits out a database outage (``STORE_RETRY_SECONDS``)."""
         self.worker_job = worker_job
         """What a worker runs for an item with candidates (a module-level function)."""
         self.config = config
@@ -567,7 +571,11 @@ class MatchPipeline:
         pool = None
         if settings.getbool("MATCH_IN_WORKERS", True):
             pool = crawl_pool(crawler, settings.getint("EXTRACT_WORKERS", default_workers()))
-        return cls(sessions, config, crawler.stats, pool)
+        retry_seconds = settings.getfloat("STORE_RETRY_SECONDS", 60.0)
+        return cls(sessions, config, crawler.stats, pool, retry_seconds=retry_seconds)
+
+    def _count_retry(self, _error: BaseException) -> None:
+        count(self.stats, "match/retries")
 
     def close_spider(self) -> None:
         """Stop the worker processes (started on the first item with candidates)."""
@@ -624,23 +632,35 @@ class MatchPipeline:
         if self.pool is None:
             return self.match_item(item)
         buckets = _buckets_of(item)
-        with self.sessions() as session:  # connects only if the site's role is not cached
-            view = item_view(item, self._site_role(session, item.site))
-        verdicts, watermark, ids, seconds = await self.pool.run(
-            self.worker_job, self._database_url, view, buckets, self.config
+        pool = self.pool
+
+        async def in_worker() -> tuple[DocumentView, WorkerMatch]:
+            with self.sessions() as session:  # connects only if the role is not cached
+                view = item_view(item, self._site_role(session, item.site))
+            answer = await pool.run(self.worker_job, self._database_url, view, buckets, self.config)
+            return view, answer
+
+        async def late_lookup() -> list[DocumentView]:
+            with self.sessions() as session:
+                return find_candidates(
+                    session,
+                    buckets,
+                    view.site,
+                    self.config.max_candidates,
+                    self.config.min_shared_bands,
+                    after_id=watermark,
+                )
+
+        # A database outage is waited out here, as in the store stage, for the same budget.
+        view, (verdicts, watermark, ids, seconds) = await retry_transient_async(
+            in_worker, self.retry_seconds, f"matching {item.url}", self._count_retry
         )
         count(self.stats, "match/candidates", len(ids))
         add_seconds(self.stats, "match/worker_seconds", seconds)
         started = perf_counter()
-        with self.sessions() as session:
-            late = find_candidates(
-                session,
-                buckets,
-                view.site,
-                self.config.max_candidates,
-                self.config.min_shared_bands,
-                after_id=watermark,
-            )
+        late = await retry_transient_async(
+            late_lookup, self.retry_seconds, f"matching {item.url}", self._count_retry
+        )
         late = [c for c in late if c.id not in ids]
         if late:
             count(self.stats, "match/late_candidates", len(late))

@@ -20,7 +20,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
 from functools import cache
@@ -31,13 +31,20 @@ from scrapy import signals
 from scrapy.exceptions import DropItem
 from sqlalchemy import Row, Table, delete, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from copycat.db import session_scope
 from copycat.models import Article, ArticleVersion, DroppedPage, LshBucket, Match, Site, utcnow
 from copycat.urls import canonicalise, on_site
 from pipelines.match import MatchVerdict, redundant_pairs
+from pipelines.outages import (
+    FIRST_DELAY,
+    MAX_DELAY,
+    describe_error,
+    is_transient,
+    retry_transient,
+    sleep_on_reactor,
+)
 from pipelines.stats import add_seconds, count
 
 if TYPE_CHECKING:
@@ -53,8 +60,6 @@ T = TypeVar("T")
 
 DEFAULT_RETRY_SECONDS = 60.0
 DEFAULT_SPILL_FILE = "copycat-spill.jsonl"
-_FIRST_DELAY = 0.25
-_MAX_DELAY = 5.0
 
 
 def _insert(session: Session) -> Any:
@@ -302,69 +307,6 @@ def prune_sibling_pairs(session: Session, article_id: int) -> int:
 # --------------------------------------------------------------------------- faults
 
 
-def is_transient(error: BaseException) -> bool:
-    """Tell whether a database error is worth retrying: the connection, not the data.
-
-    Connection refused or lost, server shutting down, lock or deadlock timeouts and
-    serialization failures all surface as ``OperationalError`` (or ``InterfaceError`` for a
-    closed connection); a constraint violation or a bug is an ``IntegrityError`` /
-    ``ProgrammingError`` and retrying it would only fail again.
-    """
-    if isinstance(error, OperationalError | InterfaceError):
-        return True
-    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
-
-
-def describe_error(error: BaseException) -> str:
-    """One short line for the log: the driver's message without SQL or bound parameters.
-
-    SQLAlchemy's own message appends the statement and its parameters, which would put a
-    whole page of HTML into the log.
-    """
-    original = getattr(error, "orig", None) or error
-    first = (str(original).strip().splitlines() or [""])[0]
-    return f"{type(original).__name__}: {first[:300]}"
-
-
-def retry_transient(
-    action: Callable[[], T],
-    budget_seconds: float,
-    what: str,
-    sleep: Callable[[float], None] = time.sleep,
-    on_retry: Callable[[BaseException], None] | None = None,
-) -> T:
-    """Run ``action``, retrying it with exponential backoff while it fails transiently.
-
-    Gives up (re-raising the last error) once another wait would pass ``budget_seconds``
-    since the first attempt; non-transient errors are raised at once.
-    """
-    started = time.monotonic()
-    delay = _FIRST_DELAY
-    attempt = 1
-    while True:
-        try:
-            return action()
-        except Exception as error:
-            if not is_transient(error):
-                raise
-            waited = time.monotonic() - started
-            if waited + delay > budget_seconds:
-                raise
-            logger.warning(
-                "database unavailable while %s (attempt %d, %.1fs so far): %s; retrying in %.2fs",
-                what,
-                attempt,
-                waited,
-                describe_error(error),
-                delay,
-            )
-            if on_retry is not None:
-                on_retry(error)
-            sleep(delay)
-            delay = min(delay * 2, _MAX_DELAY)
-            attempt += 1
-
-
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
@@ -570,15 +512,15 @@ class DatabaseGatePipeline(_DatabaseStage):
             first_error: BaseException = error
         count(self.stats, "store/held")
         started = time.monotonic()
-        delay = _FIRST_DELAY
+        delay = FIRST_DELAY
         logger.warning(
             "database unavailable (%s): holding %s until it is back",
             describe_error(first_error),
             item.url,
         )
         while time.monotonic() - started + delay <= self.retry_seconds:
-            await _sleep(delay)
-            delay = min(delay * 2, _MAX_DELAY)
+            await sleep_on_reactor(delay)
+            delay = min(delay * 2, MAX_DELAY)
             try:
                 self._ping()
             except Exception as error:
@@ -599,12 +541,3 @@ class DatabaseGatePipeline(_DatabaseStage):
             self.spill.path,
         )
         raise DropItem(f"database unavailable, spilled to {self.spill.path}: {item.url}")
-
-
-async def _sleep(seconds: float) -> None:
-    """Wait without blocking the reactor (whichever reactor is installed)."""
-    from scrapy.utils.defer import maybe_deferred_to_future
-    from twisted.internet import reactor
-    from twisted.internet.task import deferLater
-
-    await maybe_deferred_to_future(deferLater(reactor, seconds, lambda: None))

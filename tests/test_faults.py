@@ -35,7 +35,8 @@ from copycat.demo.web import FixtureWeb
 from copycat.ingest import PipelineChain, ingest_lines, parse_record, standalone_stats
 from copycat.urls import canonicalise
 from crawler.items import ArticleItem
-from pipelines.store import StorePipeline, is_transient, retry_transient, spill_record
+from pipelines.outages import is_transient, retry_transient
+from pipelines.store import StorePipeline, spill_record
 from tests import hostile_report
 from tests.conftest import REPO, run_cli
 from tests.corpus import build_corpus
