@@ -470,8 +470,15 @@ _worker_sessions: dict[str, sessionmaker[Session]] = {}
 """Per worker process: one engine per database, made on its first item."""
 
 
-WorkerMatch = tuple[list[MatchVerdict], int, list[int], float]
-"""A worker's answer: verdicts, id watermark, candidate ids, seconds taken."""
+WorkerMatch = tuple[list[MatchVerdict], int, list[int], int, float]
+"""A worker's answer: verdicts, id watermark, the candidate ids it saw, how many of them it
+verified (other sites' articles), seconds taken."""
+
+IN_FLIGHT_IDS = 100
+"""How far below the watermark the reactor thread's last lookup goes. An id is handed out when
+its row is inserted but the row is seen only once its transaction commits; with several
+writers (a distributed crawl on PostgreSQL) an article with a lower id can become visible
+after the watermark was read. Any of those the worker did not see is verified then."""
 WorkerJob = Callable[[str, DocumentView, Sequence[int], MatchConfig], WorkerMatch]
 
 
@@ -480,8 +487,7 @@ def _match_stored(
 ) -> WorkerMatch:
     """Look ``new``'s candidates up, read and verify them: a worker's job.
 
-    Returns the verdicts, the id watermark read before the last lookup, the ids of the
-    candidates verified (other sites' articles) and the seconds it took. When there were
+    Returns a :data:`WorkerMatch`. When there were
     candidates to verify, it looks once more for articles stored meanwhile and verifies those
     too: what is left for the reactor thread's own check is then only what was stored while
     the answer travelled back.
@@ -493,8 +499,8 @@ def _match_stored(
     if sessions is None:
         sessions = _worker_sessions[database_url] = session_factory(make_engine(database_url))
     verdicts: list[MatchVerdict] = []
-    ids: list[int] = []
-    watermark = 0
+    seen: list[int] = []
+    verified = watermark = 0
     for _ in range(2):
         with sessions() as session:
             # the watermark first: on PostgreSQL a row committed in between is in both
@@ -502,16 +508,17 @@ def _match_stored(
             found = candidate_ids(
                 session, buckets, config.max_candidates, config.min_shared_bands, after_id=since
             )
-            found = [i for i in found if i not in ids]
+            found = [i for i in found if i not in seen]
             # the ids are in most-shared-bands order; the cap applies after the site filter
             candidates = (
                 views_by_id(session, found, new.site)[: config.max_candidates] if found else []
             )
-        ids += [candidate.id for candidate in candidates if candidate.id is not None]
+        seen += found
+        verified += len(candidates)
         verdicts += verify_candidates(new, candidates, config)
         if not candidates:
             break
-    return verdicts, watermark, ids, perf_counter() - started
+    return verdicts, watermark, seen, verified, perf_counter() - started
 
 
 class MatchPipeline:
@@ -648,20 +655,21 @@ class MatchPipeline:
                     view.site,
                     self.config.max_candidates,
                     self.config.min_shared_bands,
-                    after_id=watermark,
+                    after_id=max(0, watermark - IN_FLIGHT_IDS),
                 )
 
         # A database outage is waited out here, as in the store stage, for the same budget.
-        view, (verdicts, watermark, ids, seconds) = await retry_transient_async(
+        view, (verdicts, watermark, seen, verified, seconds) = await retry_transient_async(
             in_worker, self.retry_seconds, f"matching {item.url}", self._count_retry
         )
-        count(self.stats, "match/candidates", len(ids))
+        count(self.stats, "match/candidates", verified)
         add_seconds(self.stats, "match/worker_seconds", seconds)
         started = perf_counter()
         late = await retry_transient_async(
             late_lookup, self.retry_seconds, f"matching {item.url}", self._count_retry
         )
-        late = [c for c in late if c.id not in ids]
+        seen_ids = set(seen)
+        late = [c for c in late if c.id not in seen_ids]
         if late:
             count(self.stats, "match/late_candidates", len(late))
             verdicts += verify_candidates(view, late, self.config)

@@ -37,6 +37,19 @@ def _slow_match_stored(
     return answer
 
 
+def _blind_match_stored(
+    database_url: str, new: DocumentView, buckets: Sequence[int], config: MatchConfig
+) -> WorkerMatch:
+    """The worker's job, blind to the newest article although its watermark covers it.
+
+    That is what a worker sees when a lower id commits after a higher one (several writers
+    on PostgreSQL): the row is not visible yet, the watermark already counts it.
+    """
+    verdicts, watermark, seen, verified, seconds = _match_stored(database_url, new, buckets, config)
+    kept = [v for v in verdicts if v.other_id != watermark]
+    return kept, watermark, [i for i in seen if i != watermark], verified, seconds
+
+
 def _pairs(item: ArticleItem) -> set[tuple[str, bool, str]]:
     return {(v.other_url, v.new_is_copy, v.kind) for v in item.matches}
 
@@ -62,6 +75,9 @@ def test_worker_verification_agrees_with_in_process_and_catches_what_lands_meanw
     racing = MatchPipeline(
         sessions, stats=standalone_stats(), pool=pool, worker_job=_slow_match_stored
     )
+    blind = MatchPipeline(
+        sessions, stats=standalone_stats(), pool=pool, worker_job=_blind_match_stored
+    )
     try:
         # 1. Against what is stored, the worker's verdicts are the in-process ones.
         for record in others[:12]:
@@ -83,8 +99,14 @@ def test_worker_verification_agrees_with_in_process_and_catches_what_lands_meanw
             return await pending
 
         matched = asyncio.run(race())
+
+        # 3. The worker did not see the original, stored last, though its watermark counts
+        # it: the reactor thread's lookup, which reaches below the watermark, must find it.
+        unseen = asyncio.run(blind.process_item(_prepared(chain, by_url[copy_url])))
     finally:
         pool.close()
+    assert blind.stats is not None and blind.stats.get_value("match/late_candidates", 0) >= 1
+    assert any(v.other_url.rstrip("/") == original_url.rstrip("/") for v in unseen.matches)
     stored_url = {v.other_url for v in matched.matches}
     assert any(url.rstrip("/") == original_url.rstrip("/") for url in stored_url), stored_url
     assert racing.stats is not None and pooled.stats is not None
