@@ -649,14 +649,18 @@ class MatchPipeline:
 
         async def late_lookup() -> list[DocumentView]:
             with self.sessions() as session:
-                return find_candidates(
+                ids = candidate_ids(
                     session,
                     buckets,
-                    view.site,
                     self.config.max_candidates,
                     self.config.min_shared_bands,
                     after_id=max(0, watermark - IN_FLIGHT_IDS),
                 )
+                already = set(seen)
+                unseen = [i for i in ids if i not in already]
+                # only the articles the worker did not see are read
+                late = views_by_id(session, unseen, view.site) if unseen else []
+                return late[: self.config.max_candidates]
 
         # A database outage is waited out here, as in the store stage, for the same budget.
         view, (verdicts, watermark, seen, verified, seconds) = await retry_transient_async(
@@ -668,8 +672,6 @@ class MatchPipeline:
         late = await retry_transient_async(
             late_lookup, self.retry_seconds, f"matching {item.url}", self._count_retry
         )
-        seen_ids = set(seen)
-        late = [c for c in late if c.id not in seen_ids]
         if late:
             count(self.stats, "match/late_candidates", len(late))
             verdicts += verify_candidates(view, late, self.config)
