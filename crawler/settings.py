@@ -99,6 +99,8 @@ ITEM_PIPELINES = {
     "pipelines.store.DatabaseGatePipeline": 250,
     "pipelines.match.MatchPipeline": 300,
     "pipelines.store.StorePipeline": 400,
+    # Several writers (PostgreSQL): pairs with what landed while an item was being matched.
+    "pipelines.recheck.RecheckPipeline": 450,
 }
 
 EXTENSIONS = {

@@ -36,6 +36,7 @@ from pipelines.workers import WorkerPool, crawl_pool
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
+    from scrapy.settings import BaseSettings
     from scrapy.statscollectors import StatsCollector
 
     from crawler.items import ArticleItem
@@ -83,6 +84,16 @@ class MatchConfig:
     min_shared_bands: int = 2
     """LSH bands a stored article must share to be verified: one shared band is mostly chance."""
     sentences: AlignConfig = field(default_factory=AlignConfig)
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> Self:
+        """Read the ``MATCH_*`` thresholds."""
+        return cls(
+            min_coverage=settings.getfloat("MATCH_MIN_COVERAGE", 0.5),
+            min_passage_words=settings.getint("MATCH_MIN_PASSAGE_WORDS", 30),
+            max_candidates=settings.getint("MATCH_MAX_CANDIDATES", 50),
+            min_shared_bands=settings.getint("MATCH_MIN_SHARED_BANDS", 2),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -569,12 +580,7 @@ class MatchPipeline:
 
         settings = crawler.settings
         _, sessions = open_database(settings.get("COPYCAT_DATABASE_URL"))
-        config = MatchConfig(
-            min_coverage=settings.getfloat("MATCH_MIN_COVERAGE", 0.5),
-            min_passage_words=settings.getint("MATCH_MIN_PASSAGE_WORDS", 30),
-            max_candidates=settings.getint("MATCH_MAX_CANDIDATES", 50),
-            min_shared_bands=settings.getint("MATCH_MIN_SHARED_BANDS", 2),
-        )
+        config = MatchConfig.from_settings(settings)
         pool = None
         if settings.getbool("MATCH_IN_WORKERS", True):
             pool = crawl_pool(crawler, settings.getint("EXTRACT_WORKERS", default_workers()))
@@ -623,6 +629,7 @@ class MatchPipeline:
                 self.config.min_shared_bands,
             )
         count(self.stats, "match/candidates", len(candidates))
+        item.extra["match_seen"] = [c.id for c in candidates]
         verdicts = verify_candidates(view, candidates, self.config)
         add_seconds(self.stats, "match/seconds", perf_counter() - started)
         return self._finish(item, verdicts)
@@ -658,6 +665,7 @@ class MatchPipeline:
                 )
                 already = set(seen)
                 unseen = [i for i in ids if i not in already]
+                item.extra["match_seen"] = [*seen, *unseen]
                 # only the articles the worker did not see are read
                 late = views_by_id(session, unseen, view.site) if unseen else []
                 return late[: self.config.max_candidates]

@@ -173,6 +173,7 @@ def store_item(
         values["published_at"] = previous.published_at
         values["published_source"] = previous.published_source
     article_id: int = session.execute(_upsert_statement(_insert(session)), values).scalar_one()
+    item.extra["article_id"] = article_id
     # Nothing to clear for an article this transaction just created (a concurrent writer
     # of the same URL is serialised by the upsert and sees our row as ``previous``).
     fresh = previous is None

@@ -10,12 +10,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from scrapy.utils.test import get_crawler
+from sqlalchemy import func, select
 
-from copycat.db import open_database
+from copycat.db import open_database, session_scope
 from copycat.ingest import PipelineChain, parse_record, standalone_stats
+from copycat.models import Match
 from crawler.items import ArticleItem
 from pipelines.extract import ExtractPipeline
 from pipelines.match import DocumentView, MatchConfig, MatchPipeline, WorkerMatch, _match_stored
+from pipelines.recheck import recheck_stored
 from pipelines.workers import WorkerPool
 from tests.corpus import build_corpus
 
@@ -128,3 +131,27 @@ def test_the_stages_share_one_worker_pool_per_crawl(tmp_path: Path) -> None:
     assert (
         ExtractPipeline.from_crawler(get_crawler(settings_dict={"EXTRACT_WORKERS": 0})).pool is None
     )
+
+
+def test_the_recheck_after_storing_pairs_what_landed_while_an_article_was_matched(
+    sqlite_url: str,
+) -> None:
+    corpus = build_corpus(40)
+    by_url = {str(r["url"]): r for r in corpus.records}
+    copy_url, original_url = next(iter(corpus.expected.items()))
+    _, sessions = open_database(sqlite_url)
+    chain = PipelineChain(sessions, standalone_stats())
+    # The copy is matched while the original is not yet committed (another writer's): no pair.
+    copy_item = chain.match.match_item(_prepared(chain, by_url[copy_url]))
+    assert not copy_item.matches
+    chain.store.process_item(chain.match.match_item(_prepared(chain, by_url[original_url])))
+    chain.store.process_item(copy_item)
+    # Looking again after the commit finds the original, and stores the pair.
+    with session_scope(sessions) as session:
+        found = recheck_stored(session, copy_item)
+    assert [v.other_url.rstrip("/") for v in found] == [original_url.rstrip("/")]
+    with session_scope(sessions) as session:
+        assert session.scalar(select(func.count()).select_from(Match)) == 1
+        # nothing new to meet the second time
+        copy_item.matches = found
+        assert recheck_stored(session, copy_item) == []
