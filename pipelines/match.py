@@ -30,7 +30,7 @@ from pipelines.align import (
     with_evidence,
 )
 from pipelines.direction import credits, decide_direction
-from pipelines.outages import retry_transient_async
+from pipelines.outages import DEFAULT_RETRY_SECONDS, retry_transient_async
 from pipelines.stats import add_seconds, count
 from pipelines.workers import WorkerPool, crawl_pool
 
@@ -410,15 +410,13 @@ def find_candidates(
     exclude_site_origin: str,
     limit: int,
     min_shared: int = 1,
-    after_id: int = 0,
 ) -> list[DocumentView]:
     """Return stored articles sharing LSH buckets with ``buckets``, most shared bands first.
 
     Articles of the document's own site are excluded (an outlet's follow-up is not a copy of
-    itself); so are those with an id up to ``after_id`` (already looked at). At most
-    ``limit``; none read at all when the band index has no candidate.
+    itself). At most ``limit``; none read at all when the band index has no candidate.
     """
-    ids = candidate_ids(session, buckets, limit, min_shared, after_id)
+    ids = candidate_ids(session, buckets, limit, min_shared)
     return views_by_id(session, ids, exclude_site_origin)[:limit] if ids else []
 
 
@@ -455,6 +453,11 @@ def match_document(
 def last_article_id(session: Session) -> int:
     """The highest article id stored so far (0 for none): a watermark for later lookups."""
     return session.scalar(select(func.max(Article.id))) or 0
+
+
+def site_role(session: Session, origin: str) -> str | None:
+    """The registered role of the site at ``origin`` (None for an unregistered one)."""
+    return session.scalar(select(Site.role).where(Site.origin == origin))
 
 
 def item_view(item: ArticleItem, site_role: str = "unknown") -> DocumentView:
@@ -556,7 +559,7 @@ class MatchPipeline:
         self.retry_seconds = retry_seconds
         """How long a worker's job waits out a database outage (``STORE_RETRY_SECONDS``)."""
         self.worker_job = worker_job
-        """What a worker runs for an item with candidates (a module-level function)."""
+        """What a worker runs for each item (a module-level function)."""
         self.config = config
         self.stats = stats
         self._roles: dict[str, str] = {}
@@ -584,21 +587,21 @@ class MatchPipeline:
         pool = None
         if settings.getbool("MATCH_IN_WORKERS", True):
             pool = crawl_pool(crawler, settings.getint("EXTRACT_WORKERS", default_workers()))
-        retry_seconds = settings.getfloat("STORE_RETRY_SECONDS", 60.0)
+        retry_seconds = settings.getfloat("STORE_RETRY_SECONDS", DEFAULT_RETRY_SECONDS)
         return cls(sessions, config, crawler.stats, pool, retry_seconds=retry_seconds)
 
     def _count_retry(self, _error: BaseException) -> None:
         count(self.stats, "match/retries")
 
     def close_spider(self) -> None:
-        """Stop the worker processes (started on the first item with candidates)."""
+        """Stop the worker processes (started on the first item)."""
         if self.pool is not None:
             self.pool.close()
 
     def _site_role(self, session: Session, origin: str) -> str:
         role = self._roles.get(origin)
         if role is None:
-            role = session.scalar(select(Site.role).where(Site.origin == origin))
+            role = site_role(session, origin)
             # an unregistered site is "unknown" until the store stage registers it
             if role is None:
                 return "unknown"
@@ -617,7 +620,7 @@ class MatchPipeline:
         ``session``: read through the caller's session (and its uncommitted writes) instead
         of a short one of our own.
         """
-        buckets = _buckets_of(item)
+        buckets = item_buckets(item)
         started = perf_counter()
         with nullcontext(session) if session is not None else self.sessions() as reader:
             view = item_view(item, self._site_role(reader, item.site))
@@ -645,7 +648,7 @@ class MatchPipeline:
         """
         if self.pool is None:
             return self.match_item(item)
-        buckets = _buckets_of(item)
+        buckets = item_buckets(item)
         pool = self.pool
 
         async def in_worker() -> tuple[DocumentView, WorkerMatch]:
@@ -687,7 +690,7 @@ class MatchPipeline:
         return self._finish(item, verdicts)
 
 
-def _buckets_of(item: ArticleItem) -> list[int]:
+def item_buckets(item: ArticleItem) -> list[int]:
     """The item's LSH buckets (every view), as the candidate lookup takes them."""
     if item.fingerprint is None:
         raise ValueError("match stage got an item the fingerprint stage did not fill")

@@ -16,6 +16,7 @@ from typing import TypeVar
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 __all__ = [
+    "DEFAULT_RETRY_SECONDS",
     "FIRST_DELAY",
     "MAX_DELAY",
     "describe_error",
@@ -29,6 +30,8 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+DEFAULT_RETRY_SECONDS = 60.0
+"""How long a stage waits out an outage unless ``STORE_RETRY_SECONDS`` says otherwise."""
 FIRST_DELAY = 0.25
 """Seconds before the first retry; each later wait doubles, up to :data:`MAX_DELAY`."""
 MAX_DELAY = 5.0

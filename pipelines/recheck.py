@@ -14,20 +14,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Self
 
-from sqlalchemy import select
-
 from copycat.db import session_scope
-from copycat.models import Site
 from pipelines.match import (
     IN_FLIGHT_IDS,
     MatchConfig,
     candidate_ids,
+    item_buckets,
     item_view,
     mark_stitched,
+    site_role,
     verify_candidates,
     views_by_id,
 )
-from pipelines.outages import retry_transient
+from pipelines.outages import DEFAULT_RETRY_SECONDS, retry_transient
 from pipelines.stats import count
 from pipelines.store import replace_pairs
 
@@ -53,7 +52,7 @@ def recheck_stored(
     if article_id is None or item.fingerprint is None:
         return []
     met = {article_id, *item.extra.get("match_seen", ()), *(v.other_id for v in item.matches)}
-    buckets = [bucket for _, bucket in item.fingerprint.buckets]
+    buckets = item_buckets(item)
     ids = candidate_ids(
         session,
         buckets,
@@ -64,8 +63,7 @@ def recheck_stored(
     unmet = [i for i in ids if i not in met]
     if not unmet:
         return []
-    role = session.scalar(select(Site.role).where(Site.origin == item.site)) or "unknown"
-    view = item_view(item, role)
+    view = item_view(item, site_role(session, item.site) or "unknown")
     candidates = views_by_id(session, unmet, view.site)[: config.max_candidates]
     verdicts = mark_stitched(verify_candidates(view, candidates, config))
     if verdicts:
@@ -103,7 +101,7 @@ class RecheckPipeline:
         ):
             raise NotConfigured("one writer: nothing can land between matching and storing")
         config = MatchConfig.from_settings(settings)
-        retry_seconds = settings.getfloat("STORE_RETRY_SECONDS", 60.0)
+        retry_seconds = settings.getfloat("STORE_RETRY_SECONDS", DEFAULT_RETRY_SECONDS)
         return cls(sessions, config, crawler.stats, retry_seconds)
 
     def process_item(self, item: ArticleItem) -> ArticleItem:

@@ -38,6 +38,7 @@ from copycat.models import Article, ArticleVersion, DroppedPage, LshBucket, Matc
 from copycat.urls import canonicalise, on_site
 from pipelines.match import MatchVerdict, redundant_pairs
 from pipelines.outages import (
+    DEFAULT_RETRY_SECONDS,
     FIRST_DELAY,
     MAX_DELAY,
     describe_error,
@@ -58,7 +59,6 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-DEFAULT_RETRY_SECONDS = 60.0
 DEFAULT_SPILL_FILE = "copycat-spill.jsonl"
 
 
