@@ -43,7 +43,7 @@ from pathlib import Path
 
 import trafilatura
 from datasketch import MinHash, MinHashLSH
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -56,6 +56,7 @@ from copycat.demo.text import NewsWriter
 from copycat.ingest import PipelineChain, ingest_lines, standalone_stats
 from copycat.models import Article, Match
 from pipelines.fingerprint import tokenize
+from pipelines.match import candidate_plan
 
 OUTLETS = [
     "https://www.northpost.example",
@@ -506,12 +507,7 @@ def run_corpus(args: argparse.Namespace) -> dict[str, object]:
                 select(Match, Article.url).join(Article, Article.id == Match.copy_id)
             ).all()
             urls = dict(session.execute(select(Article.id, Article.url)).all())
-            plan = session.execute(
-                text(
-                    "EXPLAIN QUERY PLAN SELECT article_id, count(bucket) FROM lsh_buckets "
-                    "WHERE bucket IN (1, 2, 3) GROUP BY article_id"
-                )
-            ).all()
+            plan = candidate_plan(session, [1, 2, 3], 50, 2)
             kinds_found: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
             by_url = {d.url.rstrip("/") + "/" if d.url.endswith("/") else d.url: d for d in docs}
             found = set()
@@ -571,7 +567,7 @@ def run_corpus(args: argparse.Namespace) -> dict[str, object]:
                 chain.stats.get_value("match/candidates", 0) / max(stored, 1), 2
             ),
         },
-        "candidate_query_plan": [str(row[-1]) for row in plan],
+        "candidate_query_plan": plan,
     }
 
 

@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from attribution import T0, Doc, page, read_articles
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 from thesaurus import Spinner, load_thesaurus
 
@@ -29,7 +29,7 @@ from copycat.db import open_database
 from copycat.ingest import PipelineChain, parse_record, standalone_stats
 from copycat.models import Article, LshBucket, Site
 from copycat.queries import attribute_document
-from pipelines.match import DocumentView, candidate_query
+from pipelines.match import DocumentView, candidate_plan
 
 ROWS_PER_DOC = 115
 """Bucket rows of a typical article: 44 word bands, 28 skeleton bands, ~43 anchors."""
@@ -157,10 +157,7 @@ def run_scaling(args: argparse.Namespace) -> dict[str, Any]:
             }
         with sessions() as session:
             buckets = [rng.getrandbits(63) for _ in range(105)]
-            query = candidate_query(buckets, 50, 2)
-            compiled = query.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
-            plan = session.execute(text(f"EXPLAIN QUERY PLAN {compiled}")).all()
-            result["candidate_query_plan"] = [str(row[-1]) for row in plan]
+            result["candidate_query_plan"] = candidate_plan(session, buckets, 50, 2)
     low, high = (result["stored_levels"][str(k)] for k in (10_000, args.scale))
     result["copy_cost_ratio_high_vs_10k"] = round(
         high["ms_per_copy_doc_pipeline"] / low["ms_per_copy_doc_pipeline"], 3

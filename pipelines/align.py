@@ -39,8 +39,7 @@ from pipelines.fingerprint import (
     PLACEHOLDER,
     STOPWORDS,
     Tokens,
-    quoted_mask,
-    skeleton_tokens,
+    analyse,
     tokenize,
 )
 
@@ -175,37 +174,51 @@ class Profile:
 
 
 def _sentence_ranges(text: str, tokens: Tokens) -> list[tuple[int, int, int]]:
-    """Return (first token, end token, paragraph number) per sentence."""
+    """Return (first token, end token, paragraph number) per sentence.
+
+    A sentence break before a token starts a sentence there (a paragraph break also starts a
+    paragraph); a sentence that reaches :data:`MAX_SENTENCE_WORDS` is cut.
+    """
+    if not tokens.spans:
+        return []
+    starts = np.fromiter((start for start, _ in tokens.spans), np.int64, len(tokens.spans))
     cuts = [m.end() for m in _SENTENCE_BREAK.finditer(text)]
     paragraph_cuts = {m.end() for m in re.finditer(r"\n\s*\n|\n", text)}
+    # The token each cut falls before (a cut after the last token starts nothing).
+    at = np.searchsorted(starts, cuts, side="left").tolist()
+    new_paragraph: set[int] = {i for i, cut in zip(at, cuts, strict=True) if cut in paragraph_cuts}
     ranges: list[tuple[int, int, int]] = []
-    start = 0
-    paragraph = 0
-    cut_index = 0
-    for i, (token_start, _) in enumerate(tokens.spans):
-        new_paragraph = False
-        while cut_index < len(cuts) and cuts[cut_index] <= token_start:
-            new_paragraph = new_paragraph or cuts[cut_index] in paragraph_cuts
-            cut_index += 1
-            if i > start:
-                ranges.append((start, i, paragraph))
-                start = i
-        if new_paragraph:
+    start = paragraph = 0
+    for boundary in [*sorted(set(at)), len(tokens)]:
+        if boundary >= len(tokens):
+            break
+        while boundary - start > MAX_SENTENCE_WORDS:
+            ranges.append((start, start + MAX_SENTENCE_WORDS, paragraph))
+            start += MAX_SENTENCE_WORDS
+        if boundary > start:
+            ranges.append((start, boundary, paragraph))
+            start = boundary
+        if boundary in new_paragraph:
             paragraph += 1
-        if i - start >= MAX_SENTENCE_WORDS:
-            ranges.append((start, i, paragraph))
-            start = i
-    if start < len(tokens):
-        ranges.append((start, len(tokens), paragraph))
+    while len(tokens) - start > MAX_SENTENCE_WORDS:
+        ranges.append((start, start + MAX_SENTENCE_WORDS, paragraph))
+        start += MAX_SENTENCE_WORDS
+    ranges.append((start, len(tokens), paragraph))
     return ranges
+
+
+@lru_cache(maxsize=200_000)
+def content_key(word: str) -> str:
+    """Return the content key of a word: its stem, or "" for a function word or a letter."""
+    return stem(word) if word not in STOPWORDS and len(word) > 1 else ""
 
 
 @lru_cache(maxsize=8192)
 def profile(text: str) -> Profile:
     """Return the (cached) alignment profile of ``text``."""
-    tokens = tokenize(text)
-    quoted = quoted_mask(text, tokens)
-    shape_of = skeleton_tokens(text, tokens)
+    analysis = analyse(text)
+    tokens, quoted, shape_of = analysis.tokens, analysis.quoted, analysis.symbols
+    keys = list(map(content_key, tokens.words))
     sentences = []
     content: list[frozenset[str]] = []
     grams: list[frozenset[tuple[str, ...]]] = []
@@ -214,20 +227,21 @@ def profile(text: str) -> Profile:
         # A sentence that is mostly a quote is the quote plus its attribution: discount it all.
         is_quote = quoted_words * 2 >= end - start
         countable = 0 if is_quote else end - start - quoted_words
-        content.append(
-            frozenset(
-                stem(tokens.words[i])
-                for i in range(start, end)
-                if (is_quote or not quoted[i])
-                and tokens.words[i] not in STOPWORDS
-                and len(tokens.words[i]) > 1
+        if is_quote or not quoted_words:
+            sentence_keys = frozenset(keys[start:end])
+        else:
+            sentence_keys = frozenset(
+                key
+                for key, inside in zip(keys[start:end], quoted[start:end], strict=True)
+                if not inside
             )
-        )
+        content.append(sentence_keys - {""})
         shape = shape_of[start:end]
         collapsed = [
             s for k, s in enumerate(shape) if s != PLACEHOLDER or k == 0 or shape[k - 1] != s
         ]
-        grams.append(frozenset(tuple(collapsed[k : k + 3]) for k in range(len(collapsed) - 2)))
+        # the 3-grams: zip stops at the shortest slice
+        grams.append(frozenset(zip(collapsed, collapsed[1:], collapsed[2:], strict=False)))
         sentences.append(Sentence(start, end, countable, paragraph, is_quote))
     return Profile(
         text=text,
@@ -444,6 +458,9 @@ def _diff(
         sa, sb = a.sentences[pair.a], b.sentences[pair.b]
         wa = a_words[sa.start : sa.end]
         wb = b_words[sb.start : sb.end]
+        if wa == wb:  # copied word for word, the common case: nothing to diff
+            aligned += sum(w not in STOPWORDS for w in wa)
+            continue
         matcher = difflib.SequenceMatcher(None, wa, wb, autojunk=False)
         for op, i1, i2, j1, j2 in matcher.get_opcodes():
             content = sum(w not in STOPWORDS for w in wa[i1:i2])

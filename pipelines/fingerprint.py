@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from time import perf_counter
@@ -97,21 +98,31 @@ def word_hash(word: str) -> int:
     return int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "little")
 
 
-def shingle_hashes(words: tuple[str, ...] | list[str], size: int) -> np.ndarray:
-    """Return the distinct 64-bit hashes of the word ``size``-shingles of ``words``.
+def word_hashes(words: Sequence[str]) -> np.ndarray:
+    """Return the :func:`word_hash` of each word, as a uint64 array."""
+    # map() over the cached function, not a generator: this runs for every word of every page.
+    return np.fromiter(map(word_hash, words), dtype=np.uint64, count=len(words))
+
+
+def shingle_values(hashed: np.ndarray, size: int) -> np.ndarray:
+    """Return the hash of every ``size``-shingle, in text order, from the words' hashes.
 
     A text shorter than one shingle yields one shingle of all its words, so that every
     non-empty text has a signature.
     """
-    if not words:
+    if not len(hashed):
         return np.zeros(0, dtype=np.uint64)
-    size = min(size, len(words), len(_SHINGLE_MULTIPLIERS))
-    hashed = np.fromiter((word_hash(w) for w in words), dtype=np.uint64, count=len(words))
-    count = len(words) - size + 1
+    size = min(size, len(hashed), len(_SHINGLE_MULTIPLIERS))
+    count = len(hashed) - size + 1
     combined = np.zeros(count, dtype=np.uint64)
     for offset in range(size):
         combined ^= hashed[offset : offset + count] * _SHINGLE_MULTIPLIERS[offset]
-    return np.unique(combined)
+    return combined
+
+
+def shingle_hashes(words: Sequence[str], size: int) -> np.ndarray:
+    """Return the distinct 64-bit hashes of the word ``size``-shingles of ``words``."""
+    return np.unique(shingle_values(word_hashes(words), size))
 
 
 class MinHasher:
@@ -300,14 +311,19 @@ def skeleton_tokens(text: str, tokens: Tokens) -> list[str]:
     return out
 
 
-def skeleton(text: str, tokens: Tokens, quoted: list[bool] | None = None) -> list[str]:
+def skeleton(text: str, tokens: Tokens, quoted: Sequence[bool] | None = None) -> list[str]:
     """Return the text's skeleton: function words, numbers and names, content runs as ``_``.
 
     Consecutive content words collapse into one placeholder, so a one-word synonym for a
     two-word phrase leaves the skeleton as it was. Quoted words (``quoted``) become a break.
     """
+    return collapse_skeleton(skeleton_tokens(text, tokens), quoted)
+
+
+def collapse_skeleton(symbols: Sequence[str], quoted: Sequence[bool] | None = None) -> list[str]:
+    """Turn per-token skeleton symbols into the skeleton (see :func:`skeleton`)."""
     out: list[str] = []
-    for i, symbol in enumerate(skeleton_tokens(text, tokens)):
+    for i, symbol in enumerate(symbols):
         if quoted is not None and quoted[i]:
             symbol = BREAK
         if symbol in (PLACEHOLDER, BREAK) and out and out[-1] == symbol:
@@ -316,7 +332,43 @@ def skeleton(text: str, tokens: Tokens, quoted: list[bool] | None = None) -> lis
     return out
 
 
-def anchor_hashes(shape: list[str], size: int, sample: int, cap: int) -> list[int]:
+@dataclass(frozen=True, slots=True)
+class TextAnalysis:
+    """A text's tokens with the per-token facts both fingerprinting and alignment read."""
+
+    tokens: Tokens
+    quoted: tuple[bool, ...]
+    """Per token: inside quotation marks (:func:`quoted_mask`)."""
+    symbols: tuple[str, ...]
+    """Per token: its skeleton symbol (:func:`skeleton_tokens`)."""
+
+
+@lru_cache(maxsize=512)
+def analyse(text: str) -> TextAnalysis:
+    """Return the (cached) tokens, quotation mask and skeleton symbols of ``text``.
+
+    Cached like :func:`tokenize`: the match stage aligns the very text the fingerprint stage
+    has just read.
+    """
+    tokens = tokenize(text)
+    return TextAnalysis(
+        tokens, tuple(quoted_mask(text, tokens)), tuple(skeleton_tokens(text, tokens))
+    )
+
+
+@lru_cache(maxsize=1)
+def _plain_symbol_hashes() -> np.ndarray:
+    """The hashes of the skeleton symbols that are no anchor: function words and gaps."""
+    return np.array(sorted({word_hash(s) for s in (*STOPWORDS, PLACEHOLDER, BREAK)}), np.uint64)
+
+
+def anchor_hashes(
+    shape: Sequence[str],
+    size: int,
+    sample: int,
+    cap: int,
+    hashed: np.ndarray | None = None,
+) -> list[int]:
     """Return sampled hashes of the skeleton ``size``-grams that hold a name or a number.
 
     Content-defined sampling (hash mod ``sample``) keeps the same grams in every text that
@@ -324,24 +376,20 @@ def anchor_hashes(shape: list[str], size: int, sample: int, cap: int) -> list[in
     containment, which MinHash's Jaccard cannot see for an excerpt or half of a stitched page.
     Grams must hold a name or number (generic function-word patterns would pair everything)
     and no quotation (independent reports quote the same words). Vectorised: hashing one gram
-    at a time cost more than the rest of the fingerprint.
+    at a time cost more than the rest of the fingerprint. ``hashed``: the symbols'
+    :func:`word_hashes`, if the caller has them already.
     """
     count = len(shape) - size + 1
     if count <= 0:
         return []
-    hashed = np.fromiter((word_hash(s) for s in shape), dtype=np.uint64, count=len(shape))
-    combined = np.zeros(count, dtype=np.uint64)
-    for offset in range(size):
-        combined ^= hashed[offset : offset + count] * _SHINGLE_MULTIPLIERS[offset]
-    special = np.fromiter(
-        (s != PLACEHOLDER and s != BREAK and s not in STOPWORDS for s in shape),
-        dtype=np.int32,
-        count=len(shape),
-    )
-    breaks = np.fromiter((s == BREAK for s in shape), dtype=np.int32, count=len(shape))
+    if hashed is None:
+        hashed = word_hashes(shape)
+    combined = shingle_values(hashed, size)
+    special = ~np.isin(hashed, _plain_symbol_hashes())
+    breaks = hashed == word_hash(BREAK)
 
     def window_sum(flags: np.ndarray) -> np.ndarray:
-        totals = np.concatenate(([0], np.cumsum(flags)))
+        totals = np.concatenate(([0], np.cumsum(flags, dtype=np.int32)))
         return totals[size:] - totals[:-size]
 
     # Mix once more so the sample does not depend on the low bits of the XOR alone.
@@ -404,19 +452,20 @@ def _hasher(num_perm: int, seed: int = 1) -> MinHasher:
 
 def fingerprint_text(text: str, config: FingerprintConfig = FingerprintConfig()) -> Fingerprint:
     """Compute the exact hash, MinHash signature and band buckets of a body text."""
-    tokens = tokenize(text)
-    words = tokens.words
+    analysis = analyse(text)
+    words = analysis.tokens.words
     signature = _hasher(config.num_perm).signature(shingle_hashes(words, config.shingle_size))
     bands, rows = config.bands_rows
     buckets = band_buckets(signature, bands, rows)
-    shape = skeleton(text, tokens, quoted_mask(text, tokens))
+    shape = collapse_skeleton(analysis.symbols, analysis.quoted)
     if len(shape) >= config.skeleton_size:
+        shape_hashes = word_hashes(shape)
         skeleton_signature = _hasher(config.skeleton_num_perm, seed=2).signature(
-            shingle_hashes(shape, config.skeleton_size)
+            np.unique(shingle_values(shape_hashes, config.skeleton_size))
         )
         buckets += view_band_buckets(skeleton_signature, *config.skeleton_bands_rows, view=1)
         anchors = anchor_hashes(
-            shape, config.skeleton_size, config.anchor_sample, config.max_anchors
+            shape, config.skeleton_size, config.anchor_sample, config.max_anchors, shape_hashes
         )
         buckets += [(2 * VIEW_STRIDE, anchor) for anchor in anchors]
     return Fingerprint(

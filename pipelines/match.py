@@ -11,11 +11,11 @@ from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from functools import cache
+from functools import lru_cache
 from time import perf_counter
 from typing import TYPE_CHECKING, Any, Self
 
-from sqlalchemy import BigInteger, Integer, Row, Select, bindparam, func, select
+from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from copycat.models import Article, LshBucket, Site
@@ -344,25 +344,32 @@ def view_of(row: Row[*tuple[Any, ...]]) -> DocumentView:
     )
 
 
-@cache
-def _candidate_ids_statement() -> Select[Any]:
-    """Ids of the articles after ``after_id`` sharing enough buckets, most shared first.
+def candidate_sql(paramstyle: str, buckets: int) -> str:
+    """Return the candidate lookup for ``buckets`` bucket values, in the driver's parameter style.
 
-    ``bucket IN (...)`` on the (bucket, article_id) primary key is one index range scan per
-    bucket on SQLite and PostgreSQL alike (never a table scan: ``tuple_(...).in_(...)`` would
-    be one on SQLite), and the index alone answers it: no article row is read, which keeps
-    it cheap enough for the reactor thread. Built once with bound parameters: building it
-    cost more than running it.
+    Parameters, in order: the buckets, ``after_id``, the fewest shared buckets, the row limit.
+    It returns the ids of the articles after ``after_id`` sharing enough buckets, most shared
+    first. ``bucket IN (...)`` on the (bucket, article_id) primary key is one index range scan
+    per bucket on SQLite and PostgreSQL alike (never a table scan: ``tuple_(...).in_(...)``
+    would be one on SQLite), and the index alone answers it: no article row is read.
+
+    Plain SQL run by the driver: this runs for every page, and SQLAlchemy's work on an
+    expanding ``IN`` of a hundred values (building, cache keys, parameter processing) cost
+    more than the lookup itself.
     """
-    shared = func.count(LshBucket.bucket).label("shared")
+    return _candidate_sql(_MARKS[paramstyle], buckets)
+
+
+_MARKS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+
+
+@lru_cache(maxsize=256)
+def _candidate_sql(mark: str, buckets: int) -> str:
+    table = LshBucket.__tablename__
     return (
-        select(LshBucket.article_id)
-        .where(LshBucket.bucket.in_(bindparam("buckets", expanding=True, type_=BigInteger)))
-        .where(LshBucket.article_id > bindparam("after_id", type_=Integer))
-        .group_by(LshBucket.article_id)
-        .having(shared >= bindparam("min_shared", type_=Integer))
-        .order_by(shared.desc())
-        .limit(bindparam("top_limit", type_=Integer))
+        f"SELECT article_id FROM {table} WHERE bucket IN ({', '.join([mark] * buckets)}) "
+        f"AND article_id > {mark} GROUP BY article_id HAVING count(bucket) >= {mark} "
+        f"ORDER BY count(bucket) DESC LIMIT {mark}"
     )
 
 
@@ -372,8 +379,23 @@ def candidate_ids(
     """Return the ids of stored articles (after ``after_id``) sharing LSH buckets, any site."""
     if not buckets:
         return []
-    params = _candidate_params(buckets, limit, min_shared, after_id)
-    return list(session.scalars(_candidate_ids_statement(), params))
+    connection = session.connection()
+    sql = candidate_sql(connection.dialect.paramstyle, len(buckets))
+    # a few more than kept, since the document's own site is dropped afterwards
+    parameters = (*buckets, after_id, min_shared, limit * 2)
+    return [row[0] for row in connection.exec_driver_sql(sql, parameters)]
+
+
+def candidate_plan(
+    session: Session, buckets: Sequence[int], limit: int, min_shared: int = 1
+) -> list[str]:
+    """Return the database's plan for the candidate lookup, one line per step (to check that
+    it searches the bucket index)."""
+    connection = session.connection()
+    sql = candidate_sql(connection.dialect.paramstyle, len(buckets))
+    explain = "EXPLAIN QUERY PLAN" if connection.dialect.name == "sqlite" else "EXPLAIN"
+    rows = connection.exec_driver_sql(f"{explain} {sql}", (*buckets, 0, min_shared, limit * 2))
+    return [str(row[-1]) for row in rows]
 
 
 def views_by_id(
@@ -385,23 +407,6 @@ def views_by_id(
     )
     by_id = {view.id: view for view in map(view_of, rows)}
     return [by_id[i] for i in ids if i in by_id]
-
-
-def _candidate_params(
-    buckets: Sequence[int], limit: int, min_shared: int, after_id: int = 0
-) -> dict[str, Any]:
-    return {
-        "after_id": after_id,
-        "buckets": list(buckets),
-        # a few more than kept, since the document's own site is dropped afterwards
-        "top_limit": limit * 2,
-        "min_shared": min_shared,
-    }
-
-
-def candidate_query(buckets: Sequence[int], limit: int, min_shared: int = 1) -> Select[Any]:
-    """Return the candidate-ids SELECT with its parameters bound (to show its query plan)."""
-    return _candidate_ids_statement().params(_candidate_params(buckets, limit, min_shared))
 
 
 def find_candidates(

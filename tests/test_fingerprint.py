@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 
 import numpy as np
@@ -162,3 +163,22 @@ def test_spun_copies_and_excerpts_keep_skeleton_buckets() -> None:
     assert len(_view(fp_original, 2) & _view(fingerprint_text(page), 2)) >= 2
     other = writer.report(writer.event(), author="Bo Chen")
     assert not _view(fp_original, 2) & _view(fingerprint_text(other.text), 2)
+
+
+# Buckets stored by earlier versions must still be found: a change to how a text is hashed
+# changes every stored row (it needs a method version and a rematch), so it must be deliberate.
+PINNED_TEXT = (
+    "The mayor of Eastbrook, Jane Holloway, said on Tuesday that 42 new buses would run by "
+    "March. \u201cWe have waited long enough,\u201d she told reporters at the depot.\n\n"
+    "Critics on the council said the plan cost too much. The transport board will vote on "
+    "the budget in April, and a decision on fares is expected after that. Officials from the "
+    "Northfield depot were not available for comment on Wednesday evening."
+)
+
+
+def test_fingerprints_stay_what_earlier_versions_stored() -> None:
+    fingerprint = fingerprint_text(PINNED_TEXT)
+    digest = hashlib.sha256(repr(fingerprint.buckets).encode()).hexdigest()[:16]
+    assert (len(fingerprint.buckets), digest) == (83, "ec09308cb73221f5")
+    assert fingerprint.text_hash.hex() == "95b991a4e9b71c0bcbcf77575a5c4887"
+    assert hashlib.sha256(fingerprint.minhash).hexdigest()[:16] == "80c24ee6a76659c1"

@@ -10,7 +10,7 @@ import pytest
 
 from copycat.demo.spinner import spin
 from copycat.demo.text import Article, NewsWriter
-from pipelines.align import FeatureIndex, align
+from pipelines.align import MAX_SENTENCE_WORDS, FeatureIndex, _sentence_ranges, align
 from pipelines.direction import text_direction
 from pipelines.fingerprint import tokenize
 from pipelines.match import (
@@ -369,3 +369,14 @@ def test_the_feature_index_counts_exactly_the_features_two_sentences_share() -> 
         assert FeatureIndex.of(ours).shared_count(FeatureIndex.of(theirs)) == len(
             frozenset().union(*ours) & frozenset().union(*theirs)
         )
+
+
+def test_sentences_break_at_stops_paragraphs_and_the_length_cap() -> None:
+    run_on = " ".join(f"w{i}" for i in range(128))
+    text = f"One two three. Four five!\n\nSix seven {run_on}"
+    ranges = _sentence_ranges(text, tokenize(text))
+    assert MAX_SENTENCE_WORDS == 60
+    assert ranges == [(0, 3, 0), (3, 5, 0), (5, 65, 1), (65, 125, 1), (125, 135, 1)]
+    # a cut that falls after the last word starts nothing; a text of one word is one sentence
+    assert _sentence_ranges("Done.\n\n", tokenize("Done.\n\n")) == [(0, 1, 0)]
+    assert _sentence_ranges("", tokenize("")) == []
