@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from functools import lru_cache
 from urllib.parse import SplitResult, unquote_plus, urljoin, urlsplit, urlunsplit
 
 __all__ = [
@@ -258,6 +259,19 @@ def canonicalise(url: str, base: str | None = None) -> str:
     Raises:
         ValueError: if the (resolved) URL is not an absolute http(s) URL with a valid host.
     """
+    if base is None and isinstance(url, str):
+        return _canonical(url)
+    return _canonicalise(url, base)
+
+
+@lru_cache(maxsize=8192)
+def _canonical(url: str) -> str:
+    """:func:`canonicalise` without a base, cached: a page's URL is canonicalised in several
+    stages (and a site's pages share their origin)."""
+    return _canonicalise(url, None)
+
+
+def _canonicalise(url: str, base: str | None) -> str:
     raw = url.strip() if isinstance(url, str) else url
     if base is not None and isinstance(raw, str) and not _has_scheme(raw):
         # An absolute URL is its own target (RFC 3986 5.2.2); urljoin would still re-parse

@@ -130,14 +130,21 @@ def _upsert_statement(insert_of: Any) -> Any:
     ).returning(table.c.id)
 
 
+@cache
+def _insert_new_statement(insert_of: Any) -> Any:
+    """The article INSERT that does nothing (and returns no id) if the URL is stored already."""
+    table = cast("Table", Article.__table__)
+    return insert_of(table).on_conflict_do_nothing(index_elements=["url"]).returning(table.c.id)
+
+
 def store_item(
     session: Session, item: ArticleItem, site_ids: dict[str, int] | None = None
 ) -> tuple[int, int]:
     """Write one processed item (article, buckets, pairs); return its id and the pairs pruned.
 
     Cost matters here (it runs once per article, on the crawl's reactor thread): a new article,
-    the common case, takes one lookup, one upsert and two inserts; only a re-stored one pays for
-    clearing the rows it had before.
+    the common case, takes two inserts (three with pairs); only a re-stored one pays for a
+    lookup, an upsert and clearing the rows it had before.
     """
     article, fingerprint = item.article, item.fingerprint
     if article is None or fingerprint is None:
@@ -163,20 +170,26 @@ def store_item(
         "source_url_hint": item.source_url_hint,
         "links": [asdict(link) for link in article.links],
     }
-    previous = session.execute(_PREVIOUS.where(Article.url == values["url"])).first()
-    # A re-fetch of a changed page keeps the earlier text (article_versions); the item says
-    # which it was, for the run's per-site counts.
-    item.extra["stored"] = archive_previous_version(session, previous, values["text_hash"])
-    if previous is not None and values["published_at"] is None:
-        # A re-fetch that learnt no date (an updated page: its new lastmod is an edit time, not
-        # a publication) keeps the publication date stored before.
-        values["published_at"] = previous.published_at
-        values["published_source"] = previous.published_source
-    article_id: int = session.execute(_upsert_statement(_insert(session)), values).scalar_one()
+    insert_of = _insert(session)
+    # A URL not stored yet, the common case, takes this one statement.
+    article_id: int | None = session.execute(_insert_new_statement(insert_of), values).scalar()
+    # Nothing to clear for an article this transaction just created (a concurrent writer of
+    # the same URL waits for our commit, finds the row and takes the path below).
+    fresh = article_id is not None
+    if article_id is not None:
+        item.extra["stored"] = "new"
+    else:
+        previous = session.execute(_PREVIOUS.where(Article.url == values["url"])).first()
+        # A re-fetch of a changed page keeps the earlier text (article_versions); the item
+        # says which it was, for the run's per-site counts.
+        item.extra["stored"] = archive_previous_version(session, previous, values["text_hash"])
+        if previous is not None and values["published_at"] is None:
+            # A re-fetch that learnt no date (an updated page: its new lastmod is an edit
+            # time, not a publication) keeps the publication date stored before.
+            values["published_at"] = previous.published_at
+            values["published_source"] = previous.published_source
+        article_id = session.execute(_upsert_statement(insert_of), values).scalar_one()
     item.extra["article_id"] = article_id
-    # Nothing to clear for an article this transaction just created (a concurrent writer
-    # of the same URL is serialised by the upsert and sees our row as ``previous``).
-    fresh = previous is None
     replace_buckets(session, article_id, fingerprint.buckets, fresh=fresh)
     return article_id, replace_pairs(session, article_id, item.matches, fresh=fresh)
 
@@ -239,7 +252,8 @@ def replace_pairs(
         )
         rows.append({"copy_id": copy_id, "original_id": original_id, **verdict.pair_fields()})
     session.execute(_pair_upsert_statement(_insert(session)), rows)
-    return prune_sibling_pairs(session, article_id)
+    # The article's pairs are now exactly these (the old ones were deleted above).
+    return prune_sibling_pairs(session, {article_id, *(v.other_id for v in verdicts)})
 
 
 @cache
@@ -295,19 +309,11 @@ def record_dropped_page(session: Session, site_origin: str, url: str, reason: st
     )
 
 
-def prune_sibling_pairs(session: Session, article_id: int) -> int:
-    """Delete pairs between copies of a common original around ``article_id``; return how many."""
-    partners = {
-        other
-        for copy_id, original_id in session.execute(
-            select(Match.copy_id, Match.original_id).where(
-                or_(Match.copy_id == article_id, Match.original_id == article_id)
-            )
-        )
-        for other in (copy_id, original_id)
-    }
-    if not partners:
-        return 0
+def prune_sibling_pairs(session: Session, partners: set[int]) -> int:
+    """Delete pairs between copies of a common original among ``partners``; return how many.
+
+    ``partners``: an article and every article it is paired with.
+    """
     rows = session.execute(
         select(Match.copy_id, Match.original_id, Match.score).where(
             Match.copy_id.in_(partners), Match.original_id.in_(partners)
