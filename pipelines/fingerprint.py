@@ -253,27 +253,32 @@ def quoted_mask(text: str, tokens: Tokens) -> list[bool]:
     An opening mark without a closing one quotes to the end of its paragraph (news style
     reopens a long quote on every paragraph without closing the previous one). A closing mark
     with nothing open (a page that starts or cuts in mid-quote) quotes back to the start of its
-    paragraph. Straight quotes tell opening from closing by the space before them.
+    paragraph, or to the end of the paragraph's previous quotation: a stray mark after a
+    closed quote must not turn the sentences before that quote into quotation (an excerpt cut
+    before the stray mark would then disagree with its original about them). Straight quotes
+    tell opening from closing by the space before them.
     """
     inside = [False] * len(tokens)
     regions: list[tuple[int, int]] = []
     open_at: int | None = None
-    paragraph_start = 0
+    unquoted_from = 0  # where this paragraph's text outside quotations last began
     for mark in re.finditer(r"[\"“”]|\n", text):
         position, char = mark.start(), mark.group()
         if char == "\n":
             if open_at is not None:
                 regions.append((open_at, position))
                 open_at = None
-            paragraph_start = position
+            unquoted_from = position
             continue
         before = text[position - 1] if position else " "
         closing = char == "”" or (char == '"' and not before.isspace() and before not in "([—-")
         if open_at is not None:
             regions.append((open_at, position))
             open_at = None
+            unquoted_from = position
         elif closing:
-            regions.append((paragraph_start, position))
+            regions.append((unquoted_from, position))
+            unquoted_from = position
         else:
             open_at = position
     if open_at is not None:

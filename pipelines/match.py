@@ -58,7 +58,7 @@ __all__ = [
     "verify",
 ]
 
-METHOD_VERSION = "sentence-align/2"
+METHOD_VERSION = "sentence-align/3"
 """Recorded with every pair, so ``rematch`` knows which pairs an older method made."""
 
 

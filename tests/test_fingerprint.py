@@ -146,6 +146,18 @@ def test_quoted_words_are_cut_out_of_the_skeleton() -> None:
     assert BREAK in skeleton(text, tokens, mask)
 
 
+def test_a_stray_closing_mark_quotes_back_only_to_the_previous_quotation() -> None:
+    def quoted(text: str) -> list[str]:
+        tokens = tokenize(text)
+        return [w for w, q in zip(tokens.words, quoted_mask(text, tokens), strict=True) if q]
+
+    # a page that starts in mid-quote: back to the start of the paragraph
+    assert quoted('First part of it," she said.') == ["first", "part", "of", "it"]
+    # after a closed quotation, a stray mark does not swallow the sentences before that quote
+    text = 'The board met on Monday. He said: "We will not sell," he told them at noon."'
+    assert quoted(text) == ["we", "will", "not", "sell", "he", "told", "them", "at", "noon"]
+
+
 def _view(fingerprint: Fingerprint, view: int) -> set[int]:
     return {b for band, b in fingerprint.buckets if band // VIEW_STRIDE == view}
 
