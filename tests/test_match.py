@@ -10,7 +10,15 @@ import pytest
 
 from copycat.demo.spinner import spin
 from copycat.demo.text import Article, NewsWriter
-from pipelines.align import MAX_SENTENCE_WORDS, FeatureIndex, _sentence_ranges, align
+from pipelines.align import (
+    MAX_SENTENCE_WORDS,
+    AlignConfig,
+    FeatureIndex,
+    _sentence_ranges,
+    align,
+    align_profiles,
+    profile,
+)
 from pipelines.direction import text_direction
 from pipelines.fingerprint import tokenize
 from pipelines.match import (
@@ -18,6 +26,7 @@ from pipelines.match import (
     MatchVerdict,
     classify,
     decide_direction,
+    is_copy,
     mark_stitched,
     redundant_pairs,
     verify,
@@ -380,3 +389,52 @@ def test_sentences_break_at_stops_paragraphs_and_the_length_cap() -> None:
     # a cut that falls after the last word starts nothing; a text of one word is one sentence
     assert _sentence_ranges("Done.\n\n", tokenize("Done.\n\n")) == [(0, 1, 0)]
     assert _sentence_ranges("", tokenize("")) == []
+
+
+def test_sentences_alike_only_in_names_and_numbers_explain_nothing() -> None:
+    # Two reports of one team announcement: the same names and score, told in other words.
+    first = (
+        "Wales coach Mike Ruddock has made two changes from the team that beat Italy 38-8 for "
+        "the trip to France on Saturday. Kevin Morgan replaces the injured Hal Luscombe on the "
+        "right wing at the Stade de France. Ryan Jones starts at blindside flanker ahead of "
+        "Jonathan Thomas, who drops to the bench."
+    )
+    second = (
+        "Mike Ruddock kept faith with most of the side that crushed Italy 38-8 in Rome, naming "
+        "Wales for France with two changes. Hal Luscombe misses out hurt, so Kevin Morgan comes "
+        "onto the right wing for the Stade de France. Jonathan Thomas makes way and Ryan Jones "
+        "will wear the blindside flanker shirt."
+    )
+    a, b = profile(first), profile(second)
+    loose = align_profiles(a, b, AlignConfig(min_covering_similarity=0.0))
+    assert loose.pairs and loose.a_coverage > 0.2  # they do align, loosely
+    alignment = align_profiles(a, b)
+    assert max(p.similarity for p in alignment.pairs) < AlignConfig().min_covering_similarity
+    assert alignment.a_coverage == alignment.b_coverage == 0.0
+
+
+def test_pages_sharing_a_run_of_generic_lines_are_no_excerpt() -> None:
+    shared = (
+        "Don't forget to share this post with your thoughts. Many of you have been getting in "
+        "touch about this for days. This is what we know so far about this story."
+    )
+    council = (
+        "The council voted on the budget on Monday after a long debate in the chamber. "
+        f"{shared} Residents said the rise in fees was steeper than they had expected from the "
+        "plan. The leader of the opposition group called the vote a betrayal of the promises "
+        "made at the election. Officials will publish the final figures for every ward before "
+        "the end of next week."
+    )
+    storm = (
+        "A storm closed the coast road near the harbour for most of the afternoon on Tuesday. "
+        f"{shared} Engineers said repairs to the sea wall would take until the end of the month. "
+        "Fishing boats stayed in port while the wind gusted above sixty miles an hour along the "
+        "bay. The ferry company cancelled its evening crossings and promised refunds to every "
+        "passenger."
+    )
+    a, b = profile(council), profile(storm)
+    counted = align_profiles(a, b, AlignConfig(min_run_keys=0))
+    assert (counted.longest_run, is_copy(counted)) == (3, True)  # what the rule is for
+    alignment = align_profiles(a, b)
+    assert alignment.run_words == 0
+    assert not is_copy(alignment)
