@@ -375,6 +375,8 @@ class Alignment:
     """Quotation sentences aligned (they explain nothing unless there are many)."""
     whole_coverage: float = 0.0
     """Share of all words, quotations included, aligned on the better-covered side."""
+    least_whole_coverage: float = 0.0
+    """The same on the less-covered side."""
     in_order: float = 0.0
     """Share of aligned sentences that follow a neighbour in both texts (copies keep runs,
     even reworked ones within a paragraph; texts written from one template line up at random)."""
@@ -493,8 +495,8 @@ def align_profiles(a: Profile, b: Profile, config: AlignConfig = AlignConfig()) 
     longest, run_words = _longest_run(a, pairs, config.min_run_similarity, config.min_run_keys)
     whole_a = sum(a.sentences[p.a].end - a.sentences[p.a].start for p in covering)
     whole_b = sum(b.sentences[j].end - b.sentences[j].start for j in {p.b for p in covering})
-    whole = max(whole_a / a.token_count if a.token_count else 0.0,
-                whole_b / b.token_count if b.token_count else 0.0)  # fmt: skip
+    wholes = (whole_a / a.token_count if a.token_count else 0.0,
+              whole_b / b.token_count if b.token_count else 0.0)  # fmt: skip
     ordered = sorted(pairs, key=lambda p: p.a)
     reordered = any(x.b > y.b for x, y in pairwise(ordered))
     linked: set[int] = set()
@@ -514,7 +516,8 @@ def align_profiles(a: Profile, b: Profile, config: AlignConfig = AlignConfig()) 
         reordered=reordered,
         covered_words=min(covered_a, covered_b),
         quotes_aligned=sum(a.sentences[p.a].quote for p in pairs),
-        whole_coverage=whole,
+        whole_coverage=max(wholes),
+        least_whole_coverage=min(wholes),
         in_order=in_order,
         pairs=tuple(ordered),
     )

@@ -178,10 +178,12 @@ def is_copy(alignment: Alignment, config: MatchConfig = MatchConfig()) -> bool:
     if (
         alignment.quotes_aligned >= 4
         and alignment.whole_coverage >= 0.7
+        and alignment.least_whole_coverage >= 0.5
         and alignment.in_order >= config.min_in_order
     ):
         # One or two shared quotes are independent reporting; a page that is mostly another
-        # article's whole run of quotes is a copy of that article.
+        # article's whole run of quotes is a copy of that article. Both must hold: a report
+        # that quotes every line of a short interview is not mostly that interview.
         return True
     return (
         max(alignment.a_coverage, alignment.b_coverage) >= config.min_coverage

@@ -438,3 +438,38 @@ def test_pages_sharing_a_run_of_generic_lines_are_no_excerpt() -> None:
     alignment = align_profiles(a, b)
     assert alignment.run_words == 0
     assert not is_copy(alignment)
+
+
+INTERVIEW_QUOTES = [
+    '"My agent has spoken with the club and it will be resolved soon," he said.',
+    '"I think we will reach a good agreement for both sides in the coming weeks," he added.',
+    '"There are not many bigger and better clubs than this one in the whole of Europe," he said.',
+    '"It has always been my ambition to play for a big club and to win trophies here," he added.',
+    '"I am happy here but nobody knows what the future will bring for any player," he said.',
+]
+OWN_REPORTING = [
+    "The club confirmed on Friday that talks over a new contract for the winger began last month.",
+    "His current deal runs until the summer of next year and several clubs in Spain are watching.",
+    "The manager has said that he wants to keep his best young players together for the long term.",
+    "Supporters have voiced concern after two senior players left the club in the last window.",
+    "The winger has scored eleven goals in all competitions this season, his best since joining.",
+    "He joined from a Portuguese side three years ago for a fee that was a record for a teenager.",
+    "A club spokesman declined to comment on the progress of the negotiations on Friday.",
+    "The team face a difficult run of fixtures, with three away games in the next ten days.",
+]
+
+
+def test_a_report_quoting_a_whole_short_interview_is_not_its_copy() -> None:
+    interview = "The winger spoke to reporters at the training ground on Friday.\n\n" + "\n\n".join(
+        INTERVIEW_QUOTES
+    )
+    own, quotes = OWN_REPORTING, INTERVIEW_QUOTES
+    report = "\n\n".join([*own[:4], *quotes[:2], *own[4:6], *quotes[2:], *own[6:]])
+    alignment = align_profiles(profile(report), profile(interview))
+    # every quotation of the interview, in order: most of the interview, little of the report
+    assert alignment.quotes_aligned == 5 and alignment.whole_coverage > 0.7
+    assert alignment.least_whole_coverage < 0.5
+    assert not is_copy(alignment)
+    # the interview as a page of its own, under a line of the copycat's: a copy
+    page = "Transfer news round-up.\n\n" + interview
+    assert is_copy(align_profiles(profile(page), profile(interview)))
