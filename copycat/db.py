@@ -55,6 +55,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def parameter_mark(paramstyle: str) -> str:
+    """Return the positional parameter mark of a DB-API ``paramstyle``, for plain SQL that a
+    hot path hands to the driver itself (SQLite's ``?``, psycopg's ``%s``)."""
+    marks = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+    if paramstyle not in marks:
+        raise NotImplementedError(f"no plain SQL written for the {paramstyle} parameter style")
+    return marks[paramstyle]
+
+
 def make_engine(url: str | None = None) -> Engine:
     """Create an engine for ``url`` (default: the configured one) with per-dialect setup."""
     resolved = make_url(database_url(url))

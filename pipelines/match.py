@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Self
 from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from copycat.db import parameter_mark
 from copycat.models import Article, LshBucket, Site
 from copycat.urls import origin_of
 from pipelines.align import (
@@ -359,10 +360,7 @@ def candidate_sql(paramstyle: str, buckets: int) -> str:
     expanding ``IN`` of a hundred values (building, cache keys, parameter processing) cost
     more than the lookup itself.
     """
-    return _candidate_sql(_MARKS[paramstyle], buckets)
-
-
-_MARKS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+    return _candidate_sql(parameter_mark(paramstyle), buckets)
 
 
 @lru_cache(maxsize=256)

@@ -33,7 +33,7 @@ from sqlalchemy import Row, Table, delete, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
-from copycat.db import session_scope
+from copycat.db import parameter_mark, session_scope
 from copycat.models import Article, ArticleVersion, DroppedPage, LshBucket, Match, Site, utcnow
 from copycat.urls import canonicalise, on_site
 from pipelines.match import MatchVerdict, redundant_pairs
@@ -217,9 +217,7 @@ def replace_buckets(
 @cache
 def _bucket_insert_sql(paramstyle: str) -> str:
     """The band-row INSERT in the driver's own parameter style (SQLite ``?``, psycopg ``%s``)."""
-    mark = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(paramstyle)
-    if mark is None:
-        raise NotImplementedError(f"no band-row insert for the {paramstyle} parameter style")
+    mark = parameter_mark(paramstyle)
     table = LshBucket.__tablename__
     return (
         f"INSERT INTO {table} (band, bucket, article_id) VALUES ({mark}, {mark}, {mark}) "
