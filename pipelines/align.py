@@ -50,12 +50,8 @@ MAX_SENTENCE_WORDS = 60
 """Longer "sentences" (lists, run-on text) are cut, so one never swallows a whole passage."""
 
 
-@lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
-    """Return a crude stem: inflections a spinner changes ("rose"/"rises" stay apart) go.
-
-    Cached: a vocabulary repeats a lot.
-    """
+    """Return a crude stem: inflections a spinner changes ("rose"/"rises" stay apart) go."""
     if word.endswith("'s"):
         word = word[:-2]
     for suffix in _SUFFIXES:
@@ -209,7 +205,10 @@ def _sentence_ranges(text: str, tokens: Tokens) -> list[tuple[int, int, int]]:
 
 @lru_cache(maxsize=200_000)
 def content_key(word: str) -> str:
-    """Return the content key of a word: its stem, or "" for a function word or a letter."""
+    """Return the content key of a word: its stem, or "" for a function word or a letter.
+
+    Cached: a vocabulary repeats a lot.
+    """
     return stem(word) if word not in STOPWORDS and len(word) > 1 else ""
 
 

@@ -15,7 +15,7 @@ from functools import lru_cache
 from time import perf_counter
 from typing import TYPE_CHECKING, Any, Self
 
-from sqlalchemy import Row, Select, func, select
+from sqlalchemy import Connection, Row, Select, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from copycat.db import parameter_mark
@@ -31,7 +31,7 @@ from pipelines.align import (
     with_evidence,
 )
 from pipelines.direction import credits, decide_direction
-from pipelines.outages import DEFAULT_RETRY_SECONDS, retry_transient_async
+from pipelines.outages import retry_seconds_from, retry_transient_async
 from pipelines.stats import add_seconds, count
 from pipelines.workers import WorkerPool, crawl_pool
 
@@ -380,10 +380,17 @@ def candidate_ids(
     if not buckets:
         return []
     connection = session.connection()
+    sql, parameters = _candidate_lookup(connection, buckets, limit, min_shared, after_id)
+    return [row[0] for row in connection.exec_driver_sql(sql, parameters)]
+
+
+def _candidate_lookup(
+    connection: Connection, buckets: Sequence[int], limit: int, min_shared: int, after_id: int
+) -> tuple[str, tuple[int, ...]]:
+    """The candidate lookup's SQL and parameters on ``connection``'s driver."""
     sql = candidate_sql(connection.dialect.paramstyle, len(buckets))
     # a few more than kept, since the document's own site is dropped afterwards
-    parameters = (*buckets, after_id, min_shared, limit * 2)
-    return [row[0] for row in connection.exec_driver_sql(sql, parameters)]
+    return sql, (*buckets, after_id, min_shared, limit * 2)
 
 
 def candidate_plan(
@@ -392,21 +399,27 @@ def candidate_plan(
     """Return the database's plan for the candidate lookup, one line per step (to check that
     it searches the bucket index)."""
     connection = session.connection()
-    sql = candidate_sql(connection.dialect.paramstyle, len(buckets))
+    sql, parameters = _candidate_lookup(connection, buckets, limit, min_shared, after_id=0)
     explain = "EXPLAIN QUERY PLAN" if connection.dialect.name == "sqlite" else "EXPLAIN"
-    rows = connection.exec_driver_sql(f"{explain} {sql}", (*buckets, 0, min_shared, limit * 2))
+    rows = connection.exec_driver_sql(f"{explain} {sql}", parameters)
     return [str(row[-1]) for row in rows]
 
 
 def views_by_id(
-    session: Session, ids: Sequence[int], exclude_site_origin: str
+    session: Session, ids: Sequence[int], exclude_site_origin: str, limit: int | None = None
 ) -> list[DocumentView]:
-    """Return the matching views of the articles ``ids`` (in that order), other sites only."""
+    """Return the matching views of the articles ``ids`` (in that order), other sites only.
+
+    ``limit`` caps the result after the site filter (the ids are in most-shared-bands order).
+    No ids, no query.
+    """
+    if not ids:
+        return []
     rows = session.execute(
         view_query().where(Article.id.in_(list(ids)), Site.origin != exclude_site_origin)
     )
     by_id = {view.id: view for view in map(view_of, rows)}
-    return [by_id[i] for i in ids if i in by_id]
+    return [by_id[i] for i in ids if i in by_id][:limit]
 
 
 def find_candidates(
@@ -422,7 +435,7 @@ def find_candidates(
     itself). At most ``limit``; none read at all when the band index has no candidate.
     """
     ids = candidate_ids(session, buckets, limit, min_shared)
-    return views_by_id(session, ids, exclude_site_origin)[:limit] if ids else []
+    return views_by_id(session, ids, exclude_site_origin, limit)
 
 
 def verify_candidates(
@@ -528,10 +541,7 @@ def _match_stored(
                 session, buckets, config.max_candidates, config.min_shared_bands, after_id=since
             )
             found = [i for i in found if i not in seen]
-            # the ids are in most-shared-bands order; the cap applies after the site filter
-            candidates = (
-                views_by_id(session, found, new.site)[: config.max_candidates] if found else []
-            )
+            candidates = views_by_id(session, found, new.site, config.max_candidates)
         seen += found
         verified += len(candidates)
         verdicts += verify_candidates(new, candidates, config)
@@ -592,7 +602,7 @@ class MatchPipeline:
         pool = None
         if settings.getbool("MATCH_IN_WORKERS", True):
             pool = crawl_pool(crawler, settings.getint("EXTRACT_WORKERS", default_workers()))
-        retry_seconds = settings.getfloat("STORE_RETRY_SECONDS", DEFAULT_RETRY_SECONDS)
+        retry_seconds = retry_seconds_from(settings)
         return cls(sessions, config, crawler.stats, pool, retry_seconds=retry_seconds)
 
     def _count_retry(self, _error: BaseException) -> None:
@@ -675,8 +685,7 @@ class MatchPipeline:
                 unseen = [i for i in ids if i not in already]
                 item.extra["match_seen"] = [*seen, *unseen]
                 # only the articles the worker did not see are read
-                late = views_by_id(session, unseen, view.site) if unseen else []
-                return late[: self.config.max_candidates]
+                return views_by_id(session, unseen, view.site, self.config.max_candidates)
 
         # A database outage is waited out here, as in the store stage, for the same budget.
         view, (verdicts, watermark, seen, verified, seconds) = await retry_transient_async(

@@ -11,9 +11,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+if TYPE_CHECKING:
+    from scrapy.settings import BaseSettings
 
 __all__ = [
     "DEFAULT_RETRY_SECONDS",
@@ -21,6 +24,7 @@ __all__ = [
     "MAX_DELAY",
     "describe_error",
     "is_transient",
+    "retry_seconds_from",
     "retry_transient",
     "retry_transient_async",
     "sleep_on_reactor",
@@ -35,6 +39,11 @@ DEFAULT_RETRY_SECONDS = 60.0
 FIRST_DELAY = 0.25
 """Seconds before the first retry; each later wait doubles, up to :data:`MAX_DELAY`."""
 MAX_DELAY = 5.0
+
+
+def retry_seconds_from(settings: BaseSettings) -> float:
+    """Read ``STORE_RETRY_SECONDS``, the outage budget every database stage shares."""
+    return settings.getfloat("STORE_RETRY_SECONDS", DEFAULT_RETRY_SECONDS)
 
 
 def is_transient(error: BaseException) -> bool:

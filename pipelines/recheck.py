@@ -26,7 +26,7 @@ from pipelines.match import (
     verify_candidates,
     views_by_id,
 )
-from pipelines.outages import DEFAULT_RETRY_SECONDS, retry_transient
+from pipelines.outages import retry_seconds_from, retry_transient
 from pipelines.stats import count
 from pipelines.store import replace_pairs
 
@@ -64,7 +64,7 @@ def recheck_stored(
     if not unmet:
         return []
     view = item_view(item, site_role(session, item.site) or "unknown")
-    candidates = views_by_id(session, unmet, view.site)[: config.max_candidates]
+    candidates = views_by_id(session, unmet, view.site, config.max_candidates)
     verdicts = mark_stitched(verify_candidates(view, candidates, config))
     if verdicts:
         replace_pairs(session, article_id, verdicts, fresh=True)
@@ -101,7 +101,7 @@ class RecheckPipeline:
         ):
             raise NotConfigured("one writer: nothing can land between matching and storing")
         config = MatchConfig.from_settings(settings)
-        retry_seconds = settings.getfloat("STORE_RETRY_SECONDS", DEFAULT_RETRY_SECONDS)
+        retry_seconds = retry_seconds_from(settings)
         return cls(sessions, config, crawler.stats, retry_seconds)
 
     def process_item(self, item: ArticleItem) -> ArticleItem:

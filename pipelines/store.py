@@ -43,6 +43,7 @@ from pipelines.outages import (
     MAX_DELAY,
     describe_error,
     is_transient,
+    retry_seconds_from,
     retry_transient,
     sleep_on_reactor,
 )
@@ -413,7 +414,7 @@ class _DatabaseStage:
         return cls(
             sessions,
             crawler.stats,
-            retry_seconds=settings.getfloat("STORE_RETRY_SECONDS", DEFAULT_RETRY_SECONDS),
+            retry_seconds=retry_seconds_from(settings),
             spill_path=settings.get("STORE_SPILL_FILE") or DEFAULT_SPILL_FILE,
         )
 
