@@ -4,9 +4,11 @@ The store is filled cheaply: synthetic articles (a short placeholder text) with 
 bucket rows as a real article has (word and skeleton bands, anchors), written with bulk
 executemany, no pipeline. Their buckets are random, so they add index depth and table size
 but no candidates; that is what a large archive of *unrelated* articles does, and it is the
-cost that must stay flat. Real articles (BBC, read at run time) and spun copies of them then
-go through the whole pipeline at 10k and again at N, and ``attribute`` (matching one pasted
-document, nothing stored) is timed at N. The candidate query's plan is printed.
+cost that must stay flat. After an untimed warm-up batch, real articles (BBC, read at run
+time) and spun copies of them go through the whole pipeline at 10k and again at N (other
+articles at each level), timed whole and in the match and store stages, and ``attribute``
+(matching one pasted document, nothing stored) is timed at each level. The candidate query's
+plan is printed.
 """
 
 from __future__ import annotations
