@@ -163,6 +163,15 @@ class Republication:
     """``republished_exact`` or ``republished_edited`` (as the pairs file says)."""
 
 
+REPUBLISHED = "republished"
+"""The kind prefix of real re-publications (scored apart from the copies made here)."""
+
+
+def is_republication(kind: str) -> bool:
+    """Whether a copy kind is one of the data set's own re-publications."""
+    return kind.startswith(REPUBLISHED)
+
+
 def read_republications(data_dir: Path, stored: set[str]) -> list[Republication]:
     """Return the second version of each listed pair whose first version is in ``stored``.
 
@@ -175,7 +184,7 @@ def read_republications(data_dir: Path, stored: set[str]) -> list[Republication]
         if first not in stored or second in stored:
             continue
         title, paragraphs = _read_article(data_dir / "bbc" / second)
-        label = "republished_exact" if kind == "exact" else "republished_edited"
+        label = f"{REPUBLISHED}_exact" if kind == "exact" else f"{REPUBLISHED}_edited"
         found.append(Republication(first, title, paragraphs, label))
     return found
 
@@ -509,8 +518,8 @@ def evaluate(
     independent = sum(1 for c, o in found if c in negatives or o in negatives)
     # The real re-publications are scored on their own: the copies made here are the
     # benchmark's measure, the re-publications a check on real data.
-    made = [k for k in by_kind_total if not k.startswith("republished")]
-    real = [k for k in by_kind_total if k.startswith("republished")]
+    made = [k for k in by_kind_total if not is_republication(k)]
+    real = [k for k in by_kind_total if is_republication(k)]
     total = sum(by_kind_total[k] for k in made)
     result: dict[str, object] = {
         "method": label,
@@ -556,7 +565,7 @@ def run_corpus(args: argparse.Namespace) -> dict[str, object]:
     weights = sorted(len(html) for html in pages.values())
     print(
         f"corpus: {len(docs)} pages ({sum(1 for d in docs if d.originals)} copies, of which "
-        f"{sum(1 for d in docs if d.kind.startswith('republished'))} real re-publications, "
+        f"{sum(1 for d in docs if is_republication(d.kind))} real re-publications, "
         f"{len(negatives)} held-out negatives, {len(articles)} articles read; "
         f"median page {weights[len(weights) // 2] / 1000:.0f} KB)",
         file=sys.stderr,

@@ -79,12 +79,11 @@ def fill(sessions: sessionmaker[Session], upto: int, rng: random.Random) -> None
                     for band in range(ROWS_PER_DOC)
                 ],
             )
-    if sessions.kw["bind"].dialect.name == "sqlite":
-        # The fill is one transaction of millions of rows: its whole WAL would be copied back
-        # into the database during the first timed commits. An archive built article by
-        # article is checkpointed as it grows (every 40 MB of WAL), so do that now.
-        with sessions() as session:
-            session.connection().exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    # The fill is one transaction of millions of rows: its whole WAL would be copied back into
+    # the (SQLite) database during the first timed commits. An archive built article by
+    # article is checkpointed as it grows (every 40 MB of WAL), so do that now.
+    with sessions() as session:
+        session.connection().exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 INDEX_STAGES = ("match", "store")

@@ -185,9 +185,8 @@ def _sentence_ranges(text: str, tokens: Tokens) -> list[tuple[int, int, int]]:
     new_paragraph: set[int] = {i for i, cut in zip(at, cuts, strict=True) if cut in paragraph_cuts}
     ranges: list[tuple[int, int, int]] = []
     start = paragraph = 0
-    for boundary in [*sorted(set(at)), len(tokens)]:
-        if boundary >= len(tokens):
-            break
+    # the last boundary is the text's end, which closes the last sentence
+    for boundary in [*sorted({i for i in at if i < len(tokens)}), len(tokens)]:
         while boundary - start > MAX_SENTENCE_WORDS:
             ranges.append((start, start + MAX_SENTENCE_WORDS, paragraph))
             start += MAX_SENTENCE_WORDS
@@ -196,10 +195,6 @@ def _sentence_ranges(text: str, tokens: Tokens) -> list[tuple[int, int, int]]:
             start = boundary
         if boundary in new_paragraph:
             paragraph += 1
-    while len(tokens) - start > MAX_SENTENCE_WORDS:
-        ranges.append((start, start + MAX_SENTENCE_WORDS, paragraph))
-        start += MAX_SENTENCE_WORDS
-    ranges.append((start, len(tokens), paragraph))
     return ranges
 
 
