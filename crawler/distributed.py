@@ -266,7 +266,7 @@ class HintCarrier:
         """Attach the hints to every article request the spider yields."""
         hints = self._hints() or {}
         for output in result:
-            yield self._carry(output, hints)
+            yield self.carry(output, hints)
 
     async def process_spider_output_async(
         self, response: Response, result: AsyncIterator[Any]
@@ -274,10 +274,11 @@ class HintCarrier:
         """The same for asynchronous callbacks."""
         hints = self._hints() or {}
         async for output in result:
-            yield self._carry(output, hints)
+            yield self.carry(output, hints)
 
     @staticmethod
-    def _carry(output: Any, hints: dict[str, Any]) -> Any:
+    def carry(output: Any, hints: dict[str, Any]) -> Any:
+        """Put the hints known for an article request into its meta; return the output."""
         if isinstance(output, Request) and output.meta.get("article_key") in hints:
             output.meta[_HINTS_META] = dataclasses.asdict(hints[output.meta["article_key"]])
         return output

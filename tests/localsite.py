@@ -74,6 +74,8 @@ class Page:
     """Answer this many requests with ``busy_status`` + ``Retry-After`` first."""
     busy_status: int = 429
     retry_after: str = "1"
+    delay: float = 0.0
+    """Seconds to wait before answering (a slow listing, say)."""
 
 
 @dataclass
@@ -103,6 +105,9 @@ class LocalSite(ServedWeb):
             protocol_version = "HTTP/1.0"
 
             def do_GET(self) -> None:
+                page = site.pages.get(self.path.split("?", 1)[0])
+                if page is not None and page.delay:
+                    time.sleep(page.delay)
                 status, headers, body = site._answer(self.path, dict(self.headers.items()))
                 self.send_response(status)
                 for name, value in headers.items():

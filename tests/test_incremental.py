@@ -148,6 +148,29 @@ def test_second_run_is_conditional_and_an_updated_article_is_fetched_again(
     assert "updated   1" in text and local_site.origin in text
 
 
+def test_a_linked_article_waits_for_the_sitemap_that_dates_it(
+    local_site: LocalSite, tmp_path: Path
+) -> None:
+    # The sitemap answers late; the home page, linking every story, at once. Fetched as soon as
+    # it was linked, a story would miss its sitemap date: it has no other.
+    local_site.pages["/sitemap.xml"].delay = 1.5
+    database = f"sqlite:///{tmp_path / 'race.db'}"
+    run_cli("sites", "add", local_site.origin, "--role", "source", database=database)
+    status, _ = _crawl(database, tmp_path)
+    assert status == 0
+    (sitemap_hit,) = local_site.hits_for("/sitemap.xml")
+    home_hit = local_site.hits_for("/")[0]
+    assert home_hit.at < sitemap_hit.at  # the home page was read first: the race was on
+    for slug in SLUGS:
+        (story_hit,) = local_site.hits_for(slug)
+        assert story_hit.at >= sitemap_hit.at
+    _, sessions = open_database(database)
+    with sessions() as session:
+        dates = session.execute(select(Article.url, Article.published_at)).all()
+    assert len(dates) == len(SLUGS)
+    assert all(published_at == LONG_AGO for _, published_at in dates), dates
+
+
 def test_retry_after_on_429_and_crawl_delay_are_honoured(tmp_path: Path) -> None:
     with LocalSite() as site:
         _build(site)

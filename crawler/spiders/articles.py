@@ -9,6 +9,10 @@ old text kept in ``article_versions``). Listings are fetched every run, with con
 requests (``crawler.conditional``). Each site is locked in the database while it is crawled
 (``copycat.locks``): a site another run is crawling is skipped.
 
+An article link found on a page is held back until the site's robots.txt, sitemaps and feeds
+have been read: they carry the article's publication date, which a fetch that raced ahead of
+them would miss, and direction evidence must not depend on which response came back first.
+
     scrapy crawl articles                      # every registered site
     scrapy crawl articles -a site=news.example -a max_pages=200
 """
@@ -24,8 +28,9 @@ from email.utils import format_datetime
 from typing import Any, Self
 
 import scrapy
+from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from sqlalchemy import select
@@ -50,6 +55,7 @@ from crawler.discovery import (
     parse_sitemap,
     sitemap_urls_from_robots,
 )
+from crawler.distributed import HintCarrier
 from crawler.items import ArticleItem
 
 logger = logging.getLogger(__name__)
@@ -86,6 +92,10 @@ class SiteState:
     seen: dict[str, datetime | None] = field(default_factory=dict)
     """:func:`url_key` of every page already fetched → when (None: dropped, not an article)."""
     scheduled: int = 0
+    listings_pending: set[str] = field(default_factory=set)
+    """URLs of robots.txt, sitemaps and feeds asked for and not yet answered."""
+    held: list[Request] = field(default_factory=list)
+    """Article requests found through links, waiting for ``listings_pending`` to empty."""
 
 
 def resolve_site_argument(value: str, registered: list[SiteRecord]) -> SiteRecord:
@@ -139,6 +149,8 @@ class ArticlesSpider(scrapy.Spider):
         self._heartbeat: task.LoopingCall | None = None
         self.known_listings: dict[str, list[str]] = {}
         """Feeds and sitemaps of earlier runs, per site: read every run, even if not linked."""
+        self.requested_listings: set[str] = set()
+        """:func:`url_key` of every listing asked for in this run: each is read once."""
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -175,6 +187,7 @@ class ArticlesSpider(scrapy.Spider):
         spider.known_listings = listings
         spider.max_sitemap_depth = settings.getint("CRAWL_MAX_SITEMAP_DEPTH", 3)
         spider._set_crawler(crawler)
+        crawler.signals.connect(spider.release_held_when_idle, signal=signals.spider_idle)
         return spider
 
     def _lock_sites(self) -> None:
@@ -215,8 +228,10 @@ class ArticlesSpider(scrapy.Spider):
         """Ask each site for robots.txt, its home page, and its configured feeds and sitemaps."""
         self._lock_sites()
         for origin, state in self.site_states.items():
+            robots = f"{origin}/robots.txt"
+            state.listings_pending.add(robots)
             yield Request(
-                f"{origin}/robots.txt",
+                robots,
                 callback=self.parse_robots,
                 errback=self.on_error,
                 meta={
@@ -224,6 +239,7 @@ class ArticlesSpider(scrapy.Spider):
                     "handle_httpstatus_list": [404, 410],
                     "conditional": True,
                     "listing_kind": "robots",
+                    "pending_listing": robots,
                 },
                 priority=20,
             )
@@ -244,12 +260,12 @@ class ArticlesSpider(scrapy.Spider):
 
     def parse_robots(self, response: Response) -> Iterator[Request]:
         """Follow the ``Sitemap:`` lines of robots.txt."""
-        if response.status != 200:
-            return
         origin = response.meta["site"]
-        for url in sitemap_urls_from_robots(response.body, response.url):
-            if request := self._listing_request(url, origin, self.parse_xml, priority=10):
-                yield request
+        if response.status == 200:
+            for url in sitemap_urls_from_robots(response.body, response.url):
+                if request := self._listing_request(url, origin, self.parse_xml, priority=10):
+                    yield request
+        yield from self._listing_answered(response.meta)
 
     def parse_xml(self, response: Response) -> Iterator[Request]:
         """Route a sitemap, sitemap index or feed to the article URLs it lists."""
@@ -268,6 +284,7 @@ class ArticlesSpider(scrapy.Spider):
         except DiscoveryError as error:
             self._count("crawl/xml_errors")
             logger.warning("could not read %s: %s", response.url, error)
+        yield from self._listing_answered(response.meta)
 
     def _from_sitemap(
         self, body: bytes, url: str, origin: str, depth: int = 0
@@ -339,7 +356,7 @@ class ArticlesSpider(scrapy.Spider):
                 continue
             if looks_like_article_url(link.url):
                 if request := self._article_request(link.url, origin, Hints()):
-                    yield request
+                    yield from self._hold_until_listings_read(request, origin)
             elif depth < self.max_depth and is_pagination_link(link):
                 request = self._listing_request(
                     link.url, origin, self.parse_listing, conditional=False
@@ -398,9 +415,11 @@ class ArticlesSpider(scrapy.Spider):
                 self.scheduled_articles.add(key)
                 self.hints.pop(key, None)
 
-    def on_error(self, failure: Failure) -> None:
+    def on_error(self, failure: Failure) -> Iterator[Request]:
         """Count and log a request that failed for good (after retries)."""
         request = getattr(failure, "request", None)
+        if request is not None:
+            yield from self._listing_answered(request.meta)
         error = failure.value
         if isinstance(error, HttpError) and error.response.status >= 500:
             # Still 5xx after the retries: the site is failing, not refusing on purpose.
@@ -417,7 +436,47 @@ class ArticlesSpider(scrapy.Spider):
             "giving up on %s: %s", request.url if request else "?", failure.getErrorMessage()
         )
 
+    def release_held_when_idle(self) -> None:
+        """Send the held article requests when nothing else is left (``spider_idle``).
+
+        A listing that never answers (dropped by a filter without an errback, or read by
+        another worker of a distributed crawl) must not keep its site's articles back for good.
+        """
+        released = 0
+        for state in self.site_states.values():
+            state.listings_pending.clear()
+            for request in self._release(state):
+                self.crawler.engine.crawl(request)
+                released += 1
+        if released:
+            raise DontCloseSpider(f"{released} held article request(s) sent")
+
     # -- helpers -----------------------------------------------------------------------------
+
+    def _hold_until_listings_read(self, request: Request, origin: str) -> Iterator[Request]:
+        """Yield ``request`` now if the site's listings are read, else keep it for later."""
+        state = self.site_states[origin]
+        if state.listings_pending:
+            state.held.append(request)
+        else:
+            yield request
+
+    def _listing_answered(self, meta: dict[str, Any]) -> Iterator[Request]:
+        """Note a robots.txt, sitemap or feed as read; the last one lets held articles go."""
+        state = self.site_states.get(meta.get("site", ""))
+        if state is None or "pending_listing" not in meta:
+            return
+        # By the URL first asked for: a redirect changes the request's URL, not its meta.
+        state.listings_pending.discard(meta["pending_listing"])
+        if not state.listings_pending:
+            yield from self._release(state)
+
+    def _release(self, state: SiteState) -> list[Request]:
+        held, state.held = state.held, []
+        for request in held:
+            # Hints gathered while it waited go with it to whichever worker fetches it.
+            HintCarrier.carry(request, self.hints)
+        return held
 
     def _count(self, key: str, count: int = 1, site: str | None = None) -> None:
         """Add to a run counter, and to the site's own copy of it (``site/<origin>/…``)."""
@@ -442,19 +501,17 @@ class ArticlesSpider(scrapy.Spider):
         if on is None:
             self._count("crawl/offsite_links")
             return None
+        key = url_key(on)
+        if key in self.requested_listings:
+            return None  # listed twice (robots.txt and the configuration, say): read once
         if not self._take_budget(origin):
             return None
-        return Request(
-            on,
-            callback=callback,
-            errback=self.on_error,
-            meta={
-                "site": origin,
-                "conditional": conditional,
-                "listing_kind": "xml" if callback == self.parse_xml else "page",
-            },
-            priority=priority,
-        )
+        self.requested_listings.add(key)
+        meta: dict[str, Any] = {"site": origin, "conditional": conditional, "listing_kind": "page"}
+        if callback == self.parse_xml:
+            meta.update(listing_kind="xml", pending_listing=on)
+            self.site_states[origin].listings_pending.add(on)
+        return Request(on, callback=callback, errback=self.on_error, meta=meta, priority=priority)
 
     def _article_request(self, url: str, origin: str, hints: Hints) -> Request | None:
         if _key_or_none(url) is None:
