@@ -21,14 +21,20 @@ of a text's own (unquoted) words that the other explains, is what the verdict re
 Profiles are cached per text, so a stored article is tokenised once per process, not once per
 comparison. A profile also holds its sentences' features as hashed arrays, so that comparing
 two profiles (every sentence of one against every sentence of the other) is a few array
-operations rather than a loop over words.
+operations rather than a loop over words. The hashes are stable (not Python's per-process
+``hash``), so a profile serialises to a few kilobytes (:func:`profile_bytes`) that any process
+can load back (:func:`load_profile`) instead of profiling the text again: the match stage
+stores it with the article, and the worker processes of a crawl, each with its own cache,
+share it through the database.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable
+import struct
+import zlib
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import pairwise
@@ -40,7 +46,9 @@ from pipelines.fingerprint import (
     STOPWORDS,
     Tokens,
     analyse,
+    shingle_values,
     tokenize,
+    word_hash,
 )
 
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"”’')\]]*\s+|\n+")
@@ -80,9 +88,11 @@ class Sentence:
 class FeatureIndex:
     """One feature set per sentence (content keys, or skeleton grams), as hashed arrays.
 
-    ``hashes``/``sentence`` list every (feature, sentence) entry; the other arrays group the
-    same entries by hash, for lookups from another text. Hashes are Python's own (per
-    process, like the profile cache that holds them).
+    ``hashes``/``sentence`` list every (feature, sentence) entry, grouped by sentence; the
+    other arrays group the same entries by hash, for lookups from another text. Hashes are
+    stable 32-bit values (:func:`content_feature`, :func:`gram_features`): the same in every
+    process, so that a profile can be stored and loaded. Two features of one pair of texts
+    colliding is a one-in-a-hundred-thousand event that moves a sentence's overlap by one.
     """
 
     hashes: np.ndarray
@@ -99,28 +109,26 @@ class FeatureIndex:
     """Features per sentence."""
 
     @classmethod
-    def of(cls, feature_sets: Iterable[frozenset[object]]) -> FeatureIndex:
-        """Index the feature sets, one per sentence, in sentence order."""
-        sizes: list[int] = []
-        hashes: list[int] = []
-        for features in feature_sets:
-            sizes.append(len(features))
-            hashes.extend(map(hash, features))
-        hash_array = np.array(hashes, dtype=np.int64)
+    def of(cls, sentence: np.ndarray, hashes: np.ndarray, sentences: int) -> FeatureIndex:
+        """Index (sentence, feature hash) entries, sorted by sentence, distinct per sentence."""
+        sizes = np.bincount(sentence, minlength=sentences).astype(np.int32)
+        return cls.from_sizes(sizes, hashes)
+
+    @classmethod
+    def from_sizes(cls, sizes: np.ndarray, hashes: np.ndarray) -> FeatureIndex:
+        """Index feature hashes listed sentence by sentence, ``sizes[i]`` for sentence i."""
         # int32 where it will do: a profile is cached, thousands at a time
         sentence = np.repeat(np.arange(len(sizes), dtype=np.int32), sizes)
-        order = np.argsort(hash_array, kind="stable")
-        distinct, first, holders = np.unique(
-            hash_array[order], return_index=True, return_counts=True
-        )
+        order = np.argsort(hashes, kind="stable")
+        distinct, first, holders = np.unique(hashes[order], return_index=True, return_counts=True)
         return cls(
-            hash_array,
+            hashes,
             sentence,
             distinct,
             first.astype(np.int32),
             holders.astype(np.int32),
             sentence[order],
-            np.array(sizes, dtype=np.int32),
+            sizes,
         )
 
     def shared_count(self, other: FeatureIndex) -> int:
@@ -207,45 +215,205 @@ def content_key(word: str) -> str:
     return stem(word) if word not in STOPWORDS and len(word) > 1 else ""
 
 
-@lru_cache(maxsize=8192)
-def profile(text: str) -> Profile:
-    """Return the (cached) alignment profile of ``text``."""
+@lru_cache(maxsize=200_000)
+def content_feature(word: str) -> int:
+    """Return the stable 32-bit hash of a word's content key (0: the word has none)."""
+    key = content_key(word)
+    return (word_hash(key) >> 32) or 1 if key else 0
+
+
+def gram_features(symbols: np.ndarray) -> np.ndarray:
+    """Return the stable 32-bit hash of every skeleton 3-gram, from the symbols' word hashes."""
+    return (shingle_values(symbols, 3) >> np.uint64(32)).astype(np.uint32)
+
+
+def _per_sentence(sentence: np.ndarray, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Drop repeated (sentence, hash) entries: a sentence's features are a set."""
+    combined = np.unique((sentence.astype(np.int64) << 32) | hashes.astype(np.int64))
+    return (combined >> 32).astype(np.int32), (combined & 0xFFFFFFFF).astype(np.uint32)
+
+
+_PLACEHOLDER_HASH = word_hash(PLACEHOLDER)
+
+
+def _compute_profile(text: str) -> Profile:
     analysis = analyse(text)
-    tokens, quoted, shape_of = analysis.tokens, analysis.quoted, analysis.symbols
-    keys = list(map(content_key, tokens.words))
-    sentences = []
-    content: list[frozenset[str]] = []
-    grams: list[frozenset[tuple[str, ...]]] = []
-    for start, end, paragraph in _sentence_ranges(text, tokens):
-        quoted_words = sum(quoted[start:end])
-        # A sentence that is mostly a quote is the quote plus its attribution: discount it all.
-        is_quote = quoted_words * 2 >= end - start
-        countable = 0 if is_quote else end - start - quoted_words
-        if is_quote or not quoted_words:
-            sentence_keys = frozenset(keys[start:end])
-        else:
-            sentence_keys = frozenset(
-                key
-                for key, inside in zip(keys[start:end], quoted[start:end], strict=True)
-                if not inside
-            )
-        content.append(sentence_keys - {""})
-        shape = shape_of[start:end]
-        collapsed = [
-            s for k, s in enumerate(shape) if s != PLACEHOLDER or k == 0 or shape[k - 1] != s
-        ]
-        # the 3-grams: zip stops at the shortest slice
-        grams.append(frozenset(zip(collapsed, collapsed[1:], collapsed[2:], strict=False)))
-        sentences.append(Sentence(start, end, countable, paragraph, is_quote))
+    tokens = analysis.tokens
+    ranges = _sentence_ranges(text, tokens)
+    count = len(ranges)
+    if not count:
+        empty = FeatureIndex.of(np.zeros(0, np.int32), np.zeros(0, np.uint32), 0)
+        no = np.zeros(0, dtype=bool)
+        return Profile(text, (), 0, len(tokens), empty, empty, no, no)
+    starts = np.fromiter((r[0] for r in ranges), np.int64, count)
+    lengths = np.fromiter((r[1] - r[0] for r in ranges), np.int64, count)
+    quoted = np.fromiter(analysis.quoted, bool, len(tokens))
+    quoted_words = np.add.reduceat(quoted.astype(np.int64), starts)
+    # A sentence that is mostly a quote is the quote plus its attribution: discount it all.
+    is_quote = quoted_words * 2 >= lengths
+    countable = np.where(is_quote, 0, lengths - quoted_words)
+    of_token = np.repeat(np.arange(count, dtype=np.int32), lengths)
+
+    # Content keys: a partly quoted sentence keeps only its own words' keys.
+    keys = np.fromiter(map(content_feature, tokens.words), np.uint32, len(tokens))
+    partly_quoted = (quoted_words > 0) & ~is_quote
+    kept = (keys != 0) & ~(quoted & partly_quoted[of_token])
+    content = FeatureIndex.of(*_per_sentence(of_token[kept], keys[kept]), count)
+
+    # Skeleton 3-grams, within sentences, a run of content words being one placeholder.
+    symbols = np.fromiter(map(word_hash, analysis.symbols), np.uint64, len(tokens))
+    placeholder = symbols == _PLACEHOLDER_HASH
+    repeat = np.zeros(len(tokens), dtype=bool)
+    repeat[1:] = placeholder[1:] & placeholder[:-1] & (of_token[1:] == of_token[:-1])
+    collapsed, collapsed_of = symbols[~repeat], of_token[~repeat]
+    grams = gram_features(collapsed)
+    whole = collapsed_of[:-2] == collapsed_of[2:] if len(collapsed) >= 3 else np.zeros(0, bool)
+    grams_index = FeatureIndex.of(*_per_sentence(collapsed_of[:-2][whole], grams[whole]), count)
+
+    sentences = tuple(
+        Sentence(start, start + length, words, paragraph, quote)
+        for (start, _, paragraph), length, words, quote in zip(
+            ranges, lengths.tolist(), countable.tolist(), is_quote.tolist(), strict=True
+        )
+    )
     return Profile(
         text=text,
-        sentences=tuple(sentences),
-        words=sum(s.words for s in sentences),
+        sentences=sentences,
+        words=int(countable.sum()),
         token_count=len(tokens),
-        content=FeatureIndex.of(content),
-        grams=FeatureIndex.of(grams),
-        quote=np.array([s.quote for s in sentences], dtype=bool),
-        alignable=np.array([bool(s.words or s.quote) for s in sentences], dtype=bool),
+        content=content,
+        grams=grams_index,
+        quote=is_quote,
+        alignable=(countable > 0) | is_quote,
+    )
+
+
+PROFILE_CACHE_SIZE = 8192
+
+
+class _ProfileCache:
+    """The profiles of the texts met last, newest last (an LRU that can be handed profiles)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.profiles: OrderedDict[str, Profile] = OrderedDict()
+
+    def get(self, text: str) -> Profile | None:
+        found = self.profiles.get(text)
+        if found is not None:
+            self.profiles.move_to_end(text)
+        return found
+
+    def put(self, found: Profile) -> Profile:
+        self.profiles[found.text] = found
+        if len(self.profiles) > self.size:
+            self.profiles.popitem(last=False)
+        return found
+
+
+_cache = _ProfileCache(PROFILE_CACHE_SIZE)
+
+
+def profile(text: str) -> Profile:
+    """Return the (cached) alignment profile of ``text``."""
+    return _cache.get(text) or _cache.put(_compute_profile(text))
+
+
+def is_profiled(text: str) -> bool:
+    """Whether ``text``'s profile is in this process's cache."""
+    return text in _cache.profiles
+
+
+def clear_profiles() -> None:
+    """Empty this process's profile cache (as a new process starts)."""
+    _cache.profiles.clear()
+
+
+PROFILE_FORMAT = 1
+"""Version of :func:`profile_bytes`' layout and of what goes into it (tokenisation, sentence
+cuts, features, hashes): a stored profile of another version is not loaded, the text is
+profiled again. Bump it with any change that moves a profile (a test pins one)."""
+
+_HEADER = struct.Struct("<4sHIIIIII")
+_MAGIC = b"CCPF"
+
+
+def profile_bytes(found: Profile) -> bytes:
+    """Serialise a profile for the database: a header, then its arrays (about 4 KB a page)."""
+    count = len(found.sentences)
+    columns = np.array(
+        [(s.start, s.end, s.words, s.paragraph) for s in found.sentences], dtype=np.int32
+    ).reshape(count, 4)
+    header = _HEADER.pack(
+        _MAGIC,
+        PROFILE_FORMAT,
+        zlib.crc32(found.text.encode()),
+        len(found.text),
+        count,
+        found.token_count,
+        len(found.content.hashes),
+        len(found.grams.hashes),
+    )
+    return b"".join(
+        (
+            header,
+            columns.T.astype("<i4").tobytes(),
+            found.quote.astype(np.uint8).tobytes(),
+            found.content.sizes.astype("<i4").tobytes(),
+            found.grams.sizes.astype("<i4").tobytes(),
+            found.content.hashes.astype("<u4").tobytes(),
+            found.grams.hashes.astype("<u4").tobytes(),
+        )
+    )
+
+
+def load_profile(text: str, data: bytes) -> Profile | None:
+    """Return ``text``'s profile from :func:`profile_bytes` output, and cache it.
+
+    None if ``data`` is of another format version or of another text (a stale row): the
+    caller profiles the text itself.
+    """
+    cached = _cache.get(text)
+    if cached is not None:
+        return cached
+    if len(data) < _HEADER.size:
+        return None
+    magic, version, crc, length, count, token_count, content_size, grams_size = _HEADER.unpack_from(
+        data
+    )
+    expected = _HEADER.size + 25 * count + 4 * (content_size + grams_size)
+    if magic != _MAGIC or version != PROFILE_FORMAT or length != len(text) or len(data) != expected:
+        return None
+    if crc != zlib.crc32(text.encode()):
+        return None
+    at = _HEADER.size
+
+    def take(dtype: str, size: int) -> np.ndarray:
+        nonlocal at
+        array = np.frombuffer(data, dtype=dtype, count=size, offset=at)
+        at += array.nbytes
+        return array
+
+    starts, ends, words, paragraphs = take("<i4", 4 * count).reshape(4, count)
+    quote = take("u1", count).astype(bool)
+    content_sizes, grams_sizes = take("<i4", count), take("<i4", count)
+    content = FeatureIndex.from_sizes(content_sizes, take("<u4", content_size))
+    grams = FeatureIndex.from_sizes(grams_sizes, take("<u4", grams_size))
+    sentences = tuple(
+        map(Sentence, starts.tolist(), ends.tolist(), words.tolist(), paragraphs.tolist(),
+            quote.tolist())
+    )  # fmt: skip
+    return _cache.put(
+        Profile(
+            text=text,
+            sentences=sentences,
+            words=int(words.sum()),
+            token_count=token_count,
+            content=content,
+            grams=grams,
+            quote=quote,
+            alignable=(words > 0) | quote,
+        )
     )
 
 

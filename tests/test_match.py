@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 import re
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pytest
 
 from copycat.demo.spinner import spin
 from copycat.demo.text import Article, NewsWriter
 from pipelines.align import (
     MAX_SENTENCE_WORDS,
+    PROFILE_FORMAT,
     AlignConfig,
     FeatureIndex,
+    Profile,
     _sentence_ranges,
     align,
     align_profiles,
+    clear_profiles,
+    is_profiled,
+    load_profile,
     profile,
+    profile_bytes,
 )
 from pipelines.direction import text_direction
 from pipelines.fingerprint import tokenize
@@ -366,18 +374,76 @@ def test_a_bare_date_does_not_beat_a_time_on_the_same_day() -> None:
 
 def test_the_feature_index_counts_exactly_the_features_two_sentences_share() -> None:
     rng = random.Random(5)
-    vocabulary = [f"w{n}" for n in range(40)]
 
-    def sentences(count: int) -> list[frozenset[object]]:
-        return [frozenset(rng.sample(vocabulary, rng.randint(0, 12))) for _ in range(count)]
+    def sentences(count: int) -> list[frozenset[int]]:
+        return [frozenset(rng.sample(range(40), rng.randint(0, 12))) for _ in range(count)]
+
+    def index(sets: list[frozenset[int]]) -> FeatureIndex:
+        entries = [
+            (i, feature * 104_729) for i, features in enumerate(sets) for feature in features
+        ]
+        sentence = np.array([i for i, _ in entries], dtype=np.int32)
+        return FeatureIndex.of(sentence, np.array([h for _, h in entries], np.uint32), len(sets))
 
     for _ in range(50):
         ours, theirs = sentences(rng.randint(0, 9)), sentences(rng.randint(0, 9))
-        shared = FeatureIndex.of(ours).shared_with(FeatureIndex.of(theirs))
+        shared = index(ours).shared_with(index(theirs))
         assert shared.tolist() == [[len(a & b) for b in theirs] for a in ours]
-        assert FeatureIndex.of(ours).shared_count(FeatureIndex.of(theirs)) == len(
+        assert index(ours).shared_count(index(theirs)) == len(
             frozenset().union(*ours) & frozenset().union(*theirs)
         )
+
+
+def _alignment_facts(a: Profile, b: Profile) -> tuple[object, ...]:
+    found = align_profiles(a, b)
+    return (found.a_coverage, found.b_coverage, found.longest_run, found.in_order, found.pairs)
+
+
+def test_a_profile_loaded_from_its_bytes_aligns_as_the_computed_one(writer: NewsWriter) -> None:
+    original = writer.report(writer.event(), author="Ann Lee").text
+    spun, _ = spin(original, 0.3, random.Random(4))
+    computed = profile(spun)
+    data = profile_bytes(computed)
+    expected = _alignment_facts(computed, profile(original))
+    clear_profiles()  # as in another process
+    assert not is_profiled(spun)
+    loaded = load_profile(spun, data)
+    assert loaded is not None and loaded is not computed and is_profiled(spun)
+    assert loaded.sentences == computed.sentences and loaded.words == computed.words
+    assert _alignment_facts(loaded, profile(original)) == expected
+    assert expected[0] > 0.5  # a copy: the loaded profile carries the alignment that finds it
+
+
+def test_a_stored_profile_of_another_text_or_format_is_not_used(writer: NewsWriter) -> None:
+    text = writer.report(writer.event(), author="Ann Lee").text
+    data = profile_bytes(profile(text))
+    clear_profiles()
+    edited = text.replace(".", "!", 1)
+    assert load_profile(edited, data) is None  # same length, another text: the checksum says so
+    other_format = data[:4] + (PROFILE_FORMAT + 1).to_bytes(2, "little") + data[6:]
+    assert load_profile(text, other_format) is None
+    assert load_profile(text, data[:-4]) is None and load_profile(text, b"") is None
+    assert not is_profiled(text)
+    assert load_profile(text, data) is not None
+
+
+PINNED_PROFILE_TEXT = (
+    'The harbour council approved a new budget on Tuesday after a long debate. "We had no '
+    'choice," said Mayor Ellen Marsh, who chairs it. Spending on the ferry rises by 12 per '
+    "cent.\n\nOpponents said the plan ignores the northern villages, and will vote against "
+    "it again in March when the second reading is due."
+)
+
+
+def test_profiles_stay_what_earlier_versions_stored() -> None:
+    # Stored profiles are loaded by later runs: any change to what a profile holds must come
+    # with a PROFILE_FORMAT bump, which makes them profile the text again.
+    data = profile_bytes(profile(PINNED_PROFILE_TEXT))
+    assert (PROFILE_FORMAT, len(data), hashlib.sha256(data).hexdigest()[:16]) == (
+        1,
+        390,
+        "3988f264f97cbad8",
+    )
 
 
 def test_sentences_break_at_stops_paragraphs_and_the_length_cap() -> None:
