@@ -138,6 +138,22 @@ class LshBucket(Base):
     band: Mapped[int] = mapped_column(SmallInteger)
 
 
+class ArticleProfile(Base):
+    """An article's alignment profile, serialised (``pipelines.align.profile_bytes``).
+
+    Stored when matching profiled the text anyway, so that other processes (a crawl's
+    workers, later runs, queries) load it instead of profiling the text again. Its bytes
+    carry their format version and the text's checksum: a stale row is never used.
+    """
+
+    __tablename__ = "article_profiles"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class Match(Base):
     """A (copy, original) pair with its score and evidence."""
 

@@ -2,7 +2,8 @@
 
 A plain dataclass, so the pipelines and `copycat ingest` use it without Scrapy; Scrapy
 handles dataclass items through itemadapter. Each stage fills in its own field:
-extract → ``article``, fingerprint → ``fingerprint``, match → ``matches``.
+extract → ``article``, fingerprint → ``fingerprint``, match → ``matches`` (and
+``alignment_profile``, when matching profiled the text).
 """
 
 from __future__ import annotations
@@ -46,3 +47,6 @@ class ArticleItem:
     article: ExtractedArticle | None = None
     fingerprint: Fingerprint | None = None
     matches: list[MatchVerdict] = field(default_factory=list)
+    alignment_profile: bytes | None = None
+    """The text's serialised alignment profile (``pipelines.align``), stored with it so that
+    no other process has to profile it again."""

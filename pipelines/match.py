@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Row, Select, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from copycat.db import parameter_mark
-from copycat.models import Article, LshBucket, Site
+from copycat.models import Article, ArticleProfile, LshBucket, Site
 from copycat.urls import origin_of
 from pipelines.align import (
     AlignConfig,
@@ -27,7 +27,10 @@ from pipelines.align import (
     Passage,
     align,
     align_profiles,
+    is_profiled,
+    load_profile,
     profile,
+    profile_bytes,
     with_evidence,
 )
 from pipelines.direction import credits, decide_direction
@@ -411,7 +414,7 @@ def views_by_id(
     """Return the matching views of the articles ``ids`` (in that order), other sites only.
 
     ``limit`` caps the result after the site filter (the ids are in most-shared-bands order).
-    No ids, no query.
+    No ids, no query. Their alignment profiles are at hand afterwards (:func:`load_profiles`).
     """
     if not ids:
         return []
@@ -419,7 +422,32 @@ def views_by_id(
         view_query().where(Article.id.in_(list(ids)), Site.origin != exclude_site_origin)
     )
     by_id = {view.id: view for view in map(view_of, rows)}
-    return [by_id[i] for i in ids if i in by_id][:limit]
+    views = [by_id[i] for i in ids if i in by_id][:limit]
+    load_profiles(session, views)
+    return views
+
+
+def load_profiles(session: Session, views: Sequence[DocumentView]) -> int:
+    """Load the stored alignment profiles of the views this process has not profiled yet.
+
+    Another process (a crawl's other worker, an earlier run) profiled them when it matched
+    them: loading costs a twentieth of profiling the text again. Returns how many loaded; a
+    view with no usable stored profile (none stored, another format) is profiled when needed.
+    """
+    wanted = {view.id: view.text for view in views if not is_profiled(view.text)}
+    if not wanted:
+        return 0
+    rows = session.execute(
+        select(ArticleProfile.article_id, ArticleProfile.data).where(
+            ArticleProfile.article_id.in_(list(wanted))
+        )
+    )
+    return sum(load_profile(wanted[article_id], data) is not None for article_id, data in rows)
+
+
+def own_profile(view: DocumentView) -> bytes | None:
+    """The serialised profile of a new document, if matching profiled it (to store with it)."""
+    return profile_bytes(profile(view.text)) if is_profiled(view.text) else None
 
 
 def find_candidates(
@@ -502,9 +530,21 @@ _worker_sessions: dict[str, sessionmaker[Session]] = {}
 """Per worker process: one engine per database, made on its first item."""
 
 
-WorkerMatch = tuple[list[MatchVerdict], int, list[int], int, float]
-"""A worker's answer: verdicts, id watermark, the candidate ids it saw, how many of them it
-verified (other sites' articles), seconds taken."""
+@dataclass(frozen=True, slots=True)
+class WorkerMatch:
+    """A worker's answer for one document."""
+
+    verdicts: list[MatchVerdict]
+    watermark: int
+    """The highest article id when the worker last looked."""
+    seen: list[int]
+    """The candidate ids it looked at."""
+    verified: int
+    """How many of them it verified (other sites' articles)."""
+    seconds: float
+    profile: bytes | None
+    """The document's serialised alignment profile, if the worker profiled it."""
+
 
 IN_FLIGHT_IDS = 100
 """How far below the watermark the reactor thread's last lookup goes. An id is handed out when
@@ -519,10 +559,10 @@ def _match_stored(
 ) -> WorkerMatch:
     """Look ``new``'s candidates up, read and verify them: a worker's job.
 
-    Returns a :data:`WorkerMatch`. When there were
-    candidates to verify, it looks once more for articles stored meanwhile and verifies those
-    too: what is left for the reactor thread's own check is then only what was stored while
-    the answer travelled back.
+    Returns a :data:`WorkerMatch`. Articles stored after its lookup are left to the reactor
+    thread's check when the answer is back (it loads their stored profiles: cheap). Looking a
+    second time here, after verifying, found a candidate for one page in fifteen on the
+    crawl benchmark and cost more CPU than verifying those few on the reactor thread.
     """
     from copycat.db import make_engine, session_factory
 
@@ -530,24 +570,14 @@ def _match_stored(
     sessions = _worker_sessions.get(database_url)
     if sessions is None:
         sessions = _worker_sessions[database_url] = session_factory(make_engine(database_url))
-    verdicts: list[MatchVerdict] = []
-    seen: list[int] = []
-    verified = watermark = 0
-    for _ in range(2):
-        with sessions() as session:
-            # the watermark first: on PostgreSQL a row committed in between is in both
-            since, watermark = watermark, last_article_id(session)
-            found = candidate_ids(
-                session, buckets, config.max_candidates, config.min_shared_bands, after_id=since
-            )
-            found = [i for i in found if i not in seen]
-            candidates = views_by_id(session, found, new.site, config.max_candidates)
-        seen += found
-        verified += len(candidates)
-        verdicts += verify_candidates(new, candidates, config)
-        if not candidates:
-            break
-    return verdicts, watermark, seen, verified, perf_counter() - started
+    with sessions() as session:
+        # the watermark first: on PostgreSQL a row committed in between is in both
+        watermark = last_article_id(session)
+        seen = candidate_ids(session, buckets, config.max_candidates, config.min_shared_bands)
+        candidates = views_by_id(session, seen, new.site, config.max_candidates)
+    verdicts = verify_candidates(new, candidates, config)
+    seconds = perf_counter() - started
+    return WorkerMatch(verdicts, watermark, seen, len(candidates), seconds, own_profile(new))
 
 
 class MatchPipeline:
@@ -649,6 +679,7 @@ class MatchPipeline:
         count(self.stats, "match/candidates", len(candidates))
         item.extra["match_seen"] = [c.id for c in candidates]
         verdicts = verify_candidates(view, candidates, self.config)
+        item.alignment_profile = own_profile(view)
         add_seconds(self.stats, "match/seconds", perf_counter() - started)
         return self._finish(item, verdicts)
 
@@ -679,27 +710,32 @@ class MatchPipeline:
                     buckets,
                     self.config.max_candidates,
                     self.config.min_shared_bands,
-                    after_id=max(0, watermark - IN_FLIGHT_IDS),
+                    after_id=max(0, answer.watermark - IN_FLIGHT_IDS),
                 )
-                already = set(seen)
+                already = set(answer.seen)
                 unseen = [i for i in ids if i not in already]
-                item.extra["match_seen"] = [*seen, *unseen]
+                item.extra["match_seen"] = [*answer.seen, *unseen]
                 # only the articles the worker did not see are read
                 return views_by_id(session, unseen, view.site, self.config.max_candidates)
 
         # A database outage is waited out here, as in the store stage, for the same budget.
-        view, (verdicts, watermark, seen, verified, seconds) = await retry_transient_async(
+        view, answer = await retry_transient_async(
             in_worker, self.retry_seconds, f"matching {item.url}", self._count_retry
         )
-        count(self.stats, "match/candidates", verified)
-        add_seconds(self.stats, "match/worker_seconds", seconds)
+        count(self.stats, "match/candidates", answer.verified)
+        add_seconds(self.stats, "match/worker_seconds", answer.seconds)
         started = perf_counter()
         late = await retry_transient_async(
             late_lookup, self.retry_seconds, f"matching {item.url}", self._count_retry
         )
+        verdicts = list(answer.verdicts)
+        item.alignment_profile = answer.profile
         if late:
             count(self.stats, "match/late_candidates", len(late))
+            if answer.profile is not None:
+                load_profile(view.text, answer.profile)  # the worker profiled the text already
             verdicts += verify_candidates(view, late, self.config)
+            item.alignment_profile = item.alignment_profile or own_profile(view)
         add_seconds(self.stats, "match/seconds", perf_counter() - started)
         return self._finish(item, verdicts)
 

@@ -34,7 +34,16 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from copycat.db import parameter_mark, session_scope
-from copycat.models import Article, ArticleVersion, DroppedPage, LshBucket, Match, Site, utcnow
+from copycat.models import (
+    Article,
+    ArticleProfile,
+    ArticleVersion,
+    DroppedPage,
+    LshBucket,
+    Match,
+    Site,
+    utcnow,
+)
 from copycat.urls import canonicalise, on_site
 from pipelines.match import MatchVerdict, redundant_pairs
 from pipelines.outages import (
@@ -192,7 +201,32 @@ def store_item(
         article_id = session.execute(_upsert_statement(insert_of), values).scalar_one()
     item.extra["article_id"] = article_id
     replace_buckets(session, article_id, fingerprint.buckets, fresh=fresh)
+    replace_profile(session, article_id, item.alignment_profile, fresh=fresh)
     return article_id, replace_pairs(session, article_id, item.matches, fresh=fresh)
+
+
+def replace_profile(
+    session: Session, article_id: int, data: bytes | None, *, fresh: bool = False
+) -> None:
+    """Store the article's serialised alignment profile, or drop the one of its old text."""
+    connection = session.connection()
+    if data is not None:
+        connection.exec_driver_sql(
+            _profile_upsert_sql(connection.dialect.paramstyle), (article_id, data)
+        )
+    elif not fresh:
+        session.execute(delete(ArticleProfile).where(ArticleProfile.article_id == article_id))
+
+
+@cache
+def _profile_upsert_sql(paramstyle: str) -> str:
+    """The profile upsert in the driver's parameter style (plain SQL, like the band rows)."""
+    mark = parameter_mark(paramstyle)
+    table = ArticleProfile.__tablename__
+    return (
+        f"INSERT INTO {table} (article_id, data) VALUES ({mark}, {mark}) "
+        "ON CONFLICT (article_id) DO UPDATE SET data = excluded.data"
+    )
 
 
 def replace_buckets(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import time
 from collections.abc import Sequence
@@ -14,10 +15,18 @@ from sqlalchemy import func, select
 
 from copycat.db import open_database, session_scope
 from copycat.ingest import PipelineChain, parse_record, standalone_stats
-from copycat.models import Match
+from copycat.models import Article, ArticleProfile, Match
 from crawler.items import ArticleItem
+from pipelines.align import clear_profiles, is_profiled, load_profile
 from pipelines.extract import ExtractPipeline
-from pipelines.match import DocumentView, MatchConfig, MatchPipeline, WorkerMatch, _match_stored
+from pipelines.match import (
+    DocumentView,
+    MatchConfig,
+    MatchPipeline,
+    WorkerMatch,
+    _match_stored,
+    views_by_id,
+)
 from pipelines.recheck import recheck_stored
 from pipelines.workers import WorkerPool
 from tests.corpus import build_corpus
@@ -48,9 +57,13 @@ def _blind_match_stored(
     That is what a worker sees when a lower id commits after a higher one (several writers
     on PostgreSQL): the row is not visible yet, the watermark already counts it.
     """
-    verdicts, watermark, seen, verified, seconds = _match_stored(database_url, new, buckets, config)
-    kept = [v for v in verdicts if v.other_id != watermark]
-    return kept, watermark, [i for i in seen if i != watermark], verified, seconds
+    answer = _match_stored(database_url, new, buckets, config)
+    watermark = answer.watermark
+    return dataclasses.replace(
+        answer,
+        verdicts=[v for v in answer.verdicts if v.other_id != watermark],
+        seen=[i for i in answer.seen if i != watermark],
+    )
 
 
 def _pairs(item: ArticleItem) -> set[tuple[str, bool, str]]:
@@ -115,6 +128,44 @@ def test_worker_verification_agrees_with_in_process_and_catches_what_lands_meanw
     assert racing.stats is not None and pooled.stats is not None
     assert racing.stats.get_value("match/late_candidates", 0) >= 1
     assert pooled.stats.get_value("match/worker_seconds", 0) > 0
+
+
+def test_a_profile_made_by_one_process_is_loaded_by_the_next(sqlite_url: str) -> None:
+    corpus = build_corpus(30)
+    by_url = {str(r["url"]): r for r in corpus.records}
+    _, sessions = open_database(sqlite_url)
+    chain = PipelineChain(sessions, standalone_stats())
+    for record in corpus.records:
+        try:
+            chain.process(parse_record(json.dumps(record), NOW))
+        except Exception:  # pages the extract stage refuses are not the point here
+            continue
+    with sessions() as session:
+        rows = session.execute(select(ArticleProfile.article_id, ArticleProfile.data)).all()
+        stored = {article_id: data for article_id, data in rows}
+        articles = session.scalar(select(func.count()).select_from(Article))
+        texts = {i: text for i, text in session.execute(select(Article.id, Article.text))}
+    # Profiles are kept when matching made them (an article with candidates), not for all.
+    assert 0 < len(stored) < articles
+    assert all(load_profile(texts[i], data) is not None for i, data in stored.items())
+
+    clear_profiles()  # a new process: its cache is empty, the database has the profiles
+    with sessions() as session:
+        views = views_by_id(session, list(stored), exclude_site_origin="")
+    assert len(views) == len(stored) and all(is_profiled(view.text) for view in views)
+
+    # A worker's answer carries the profile it made, for the store stage to keep.
+    copy_url, _ = next(iter(corpus.expected.items()))
+    pool = WorkerPool(1, "verification")
+    try:
+        pooled = MatchPipeline(sessions, stats=standalone_stats(), pool=pool)
+        item = asyncio.run(pooled.process_item(_prepared(chain, by_url[copy_url])))
+    finally:
+        pool.close()
+    assert item.matches and item.alignment_profile is not None
+    assert item.article is not None
+    clear_profiles()
+    assert load_profile(item.article.text, item.alignment_profile) is not None
 
 
 def test_the_stages_share_one_worker_pool_per_crawl(tmp_path: Path) -> None:
