@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import time
 
 from pipelines.workers import WorkerPool
@@ -32,3 +33,25 @@ def test_no_more_jobs_are_submitted_at_once_than_the_pool_has_places() -> None:
 def _pause(seconds: float) -> float:
     time.sleep(seconds)
     return seconds
+
+
+def test_starting_the_pool_starts_every_worker_process_before_any_job() -> None:
+    pool = WorkerPool(2, "test")
+    before = set(multiprocessing.active_children())
+
+    def started() -> int:
+        return len(set(multiprocessing.active_children()) - before)
+
+    try:
+        pool.start()
+        # the processes are being spawned; nothing was asked of them
+        deadline = time.monotonic() + 30
+        while started() < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert started() == 2
+        assert pool.in_flight == 0
+        pool.start()  # idempotent: no more processes
+        assert started() == 2
+    finally:
+        pool.close()
+    assert started() == 0
