@@ -11,13 +11,18 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
+from scrapy import Request
+from scrapy.exceptions import DontCloseSpider
+from scrapy.utils.test import get_crawler
 from sqlalchemy import func, select
 
 from copycat.crawl import LOOPBACK_SETTINGS
 from copycat.db import open_database
 from copycat.models import Article, ArticleVersion, HttpValidator
+from copycat.sites import make_record
 from copycat.urls import on_site, url_key
 from crawler.politeness import parse_retry_after
+from crawler.spiders.articles import ArticlesSpider, Hints
 from pipelines.store import article_key
 from tests.conftest import run_cli
 from tests.localsite import LocalSite, Page, article_html, sitemap_xml
@@ -245,3 +250,38 @@ def test_a_run_whose_every_site_is_down_failed_exit_1(tmp_path: Path) -> None:
     status, stdout = _crawl(database, tmp_path, "-s", "RETRY_TIMES=0", check=False)
     assert status == 1, stdout
     assert _last_run(database)["status"] == "failed"
+
+
+class _RecordingEngine:
+    """Stands in for Scrapy's engine: records what the spider schedules when idle."""
+
+    def __init__(self) -> None:
+        self.scheduled: list[Request] = []
+
+    def crawl(self, request: Request) -> None:
+        self.scheduled.append(request)
+
+
+def test_held_articles_go_when_the_crawl_is_idle_even_if_a_listing_never_answered() -> None:
+    # A listing can vanish without its callback or errback (read by another worker of a
+    # distributed crawl): the articles it held back must still be fetched.
+    record = make_record("http://news.example")
+    spider = ArticlesSpider([record], {})
+    spider._set_crawler(get_crawler(ArticlesSpider))
+    engine = _RecordingEngine()
+    spider.crawler.engine = engine  # type: ignore[assignment]
+    sitemap = spider._listing_request(
+        "http://news.example/sitemap.xml", record.origin, spider.parse_xml
+    )
+    assert sitemap is not None
+    article = spider._article_request("http://news.example/news/a-story", record.origin, Hints())
+    assert article is not None
+    assert list(spider._hold_until_listings_read(article, record.origin)) == []  # held
+    with pytest.raises(DontCloseSpider):
+        spider.release_held_when_idle()
+    assert engine.scheduled == [article]
+    spider.release_held_when_idle()  # nothing left to send: the crawl may close
+    # Nothing is pending after that: a linked article now goes at once.
+    later = spider._article_request("http://news.example/news/b-story", record.origin, Hints())
+    assert later is not None
+    assert list(spider._hold_until_listings_read(later, record.origin)) == [later]
