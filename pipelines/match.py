@@ -431,8 +431,9 @@ def load_profiles(session: Session, views: Sequence[DocumentView]) -> int:
     """Load the stored alignment profiles of the views this process has not profiled yet.
 
     Another process (a crawl's other worker, an earlier run) profiled them when it matched
-    them: loading costs a twentieth of profiling the text again. Returns how many loaded; a
-    view with no usable stored profile (none stored, another format) is profiled when needed.
+    them: loading costs about a fifteenth of profiling the text again. Returns how many
+    loaded; a view with no usable stored profile (none stored, another format) is profiled
+    when needed.
     """
     wanted = {view.id: view.text for view in views if not is_profiled(view.text)}
     if not wanted:
@@ -536,7 +537,7 @@ class WorkerMatch:
 
     verdicts: list[MatchVerdict]
     watermark: int
-    """The highest article id when the worker last looked."""
+    """The highest article id when the worker looked its candidates up."""
     seen: list[int]
     """The candidate ids it looked at."""
     verified: int
