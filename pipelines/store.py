@@ -201,20 +201,23 @@ def store_item(
         article_id = session.execute(_upsert_statement(insert_of), values).scalar_one()
     item.extra["article_id"] = article_id
     replace_buckets(session, article_id, fingerprint.buckets, fresh=fresh)
-    replace_profile(session, article_id, item.alignment_profile, fresh=fresh)
+    # An unchanged text keeps its stored profile even if matching did not need it this time.
+    keep_profile = fresh or item.extra["stored"] == "unchanged"
+    replace_profile(session, article_id, item.alignment_profile, keep_stored=keep_profile)
     return article_id, replace_pairs(session, article_id, item.matches, fresh=fresh)
 
 
 def replace_profile(
-    session: Session, article_id: int, data: bytes | None, *, fresh: bool = False
+    session: Session, article_id: int, data: bytes | None, *, keep_stored: bool = False
 ) -> None:
-    """Store the article's serialised alignment profile, or drop the one of its old text."""
+    """Store the article's serialised alignment profile; with none, drop the stored one
+    unless ``keep_stored`` (a new article has none; an unchanged text's is still good)."""
     connection = session.connection()
     if data is not None:
         connection.exec_driver_sql(
             _profile_upsert_sql(connection.dialect.paramstyle), (article_id, data)
         )
-    elif not fresh:
+    elif not keep_stored:
         session.execute(delete(ArticleProfile).where(ArticleProfile.article_id == article_id))
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, inspect, select, text
 from sqlalchemy.orm import Session
 
 from copycat import db
-from copycat.models import Article, Match
+from copycat.models import Article, ArticleProfile, Match
 from pipelines.match import METHOD_VERSION, candidate_plan
 from tests.conftest import run_cli
 from tests.corpus import build_corpus
@@ -41,12 +41,18 @@ def test_ingest_1000_lines_then_matches_json(database_url: str, tmp_path: Path) 
     kinds = {pair["copy_url"]: pair["kind"] for pair in pairs}
     assert sum(kinds[url] == kind for url, kind in corpus.kinds.items()) >= 0.9 * len(corpus.kinds)
 
+    # Every page with candidates (each copy, at least) keeps the alignment profile it got.
+    engine = db.make_engine(database_url)
+    with engine.connect() as connection:
+        profiled = connection.scalar(select(func.count()).select_from(ArticleProfile))
+    assert len(corpus.expected) <= profiled < 1000
+
     # Ingesting the same file again changes nothing (writes are idempotent).
     run_cli("ingest", str(path), database=database_url)
-    engine = db.make_engine(database_url)
     with engine.connect() as connection:
         assert connection.scalar(select(func.count()).select_from(Article)) == 1000
         assert connection.scalar(select(func.count()).select_from(Match)) == len(pairs)
+        assert connection.scalar(select(func.count()).select_from(ArticleProfile)) >= profiled
     engine.dispose()
 
 
