@@ -243,8 +243,8 @@ def _compute_profile(text: str) -> Profile:
     count = len(ranges)
     if not count:
         empty = FeatureIndex.of(np.zeros(0, np.int32), np.zeros(0, np.uint32), 0)
-        no = np.zeros(0, dtype=bool)
-        return Profile(text, (), 0, len(tokens), empty, empty, no, no)
+        nothing = np.zeros(0, dtype=np.int64)
+        return _assemble(text, (), nothing, nothing.astype(bool), len(tokens), empty, empty)
     starts = np.fromiter((r[0] for r in ranges), np.int64, count)
     lengths = np.fromiter((r[1] - r[0] for r in ranges), np.int64, count)
     quoted = np.fromiter(analysis.quoted, bool, len(tokens))
@@ -276,15 +276,28 @@ def _compute_profile(text: str) -> Profile:
             ranges, lengths.tolist(), countable.tolist(), is_quote.tolist(), strict=True
         )
     )
+    return _assemble(text, sentences, countable, is_quote, len(tokens), content, grams_index)
+
+
+def _assemble(
+    text: str,
+    sentences: tuple[Sentence, ...],
+    countable: np.ndarray,
+    quote: np.ndarray,
+    token_count: int,
+    content: FeatureIndex,
+    grams: FeatureIndex,
+) -> Profile:
+    """Build a profile, deriving its totals from the per-sentence countable words and quotes."""
     return Profile(
         text=text,
         sentences=sentences,
         words=int(countable.sum()),
-        token_count=len(tokens),
+        token_count=token_count,
         content=content,
-        grams=grams_index,
-        quote=is_quote,
-        alignable=(countable > 0) | is_quote,
+        grams=grams,
+        quote=quote,
+        alignable=(countable > 0) | quote,
     )
 
 
@@ -336,6 +349,8 @@ profiled again. Bump it with any change that moves a profile (a test pins one)."
 
 _HEADER = struct.Struct("<4sHIIIIII")
 _MAGIC = b"CCPF"
+_SENTENCE_BYTES = 4 * 4 + 1 + 4 + 4
+"""Per sentence: start, end, words, paragraph (int32), quote (uint8), two feature counts."""
 
 
 def profile_bytes(found: Profile) -> bytes:
@@ -381,7 +396,7 @@ def load_profile(text: str, data: bytes) -> Profile | None:
     magic, version, crc, length, count, token_count, content_size, grams_size = _HEADER.unpack_from(
         data
     )
-    expected = _HEADER.size + 25 * count + 4 * (content_size + grams_size)
+    expected = _HEADER.size + _SENTENCE_BYTES * count + 4 * (content_size + grams_size)
     if magic != _MAGIC or version != PROFILE_FORMAT or length != len(text) or len(data) != expected:
         return None
     if crc != zlib.crc32(text.encode()):
@@ -403,18 +418,7 @@ def load_profile(text: str, data: bytes) -> Profile | None:
         map(Sentence, starts.tolist(), ends.tolist(), words.tolist(), paragraphs.tolist(),
             quote.tolist())
     )  # fmt: skip
-    return _cache.put(
-        Profile(
-            text=text,
-            sentences=sentences,
-            words=int(words.sum()),
-            token_count=token_count,
-            content=content,
-            grams=grams,
-            quote=quote,
-            alignable=(words > 0) | quote,
-        )
-    )
+    return _cache.put(_assemble(text, sentences, words, quote, token_count, content, grams))
 
 
 @dataclass(frozen=True, slots=True)

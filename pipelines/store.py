@@ -214,22 +214,15 @@ def replace_profile(
     unless ``keep_stored`` (a new article has none; an unchanged text's is still good)."""
     connection = session.connection()
     if data is not None:
-        connection.exec_driver_sql(
-            _profile_upsert_sql(connection.dialect.paramstyle), (article_id, data)
+        sql = _driver_insert_sql(
+            connection.dialect.paramstyle,
+            ArticleProfile.__tablename__,
+            ("article_id", "data"),
+            "ON CONFLICT (article_id) DO UPDATE SET data = excluded.data",
         )
+        connection.exec_driver_sql(sql, (article_id, data))
     elif not keep_stored:
         session.execute(delete(ArticleProfile).where(ArticleProfile.article_id == article_id))
-
-
-@cache
-def _profile_upsert_sql(paramstyle: str) -> str:
-    """The profile upsert in the driver's parameter style (plain SQL, like the band rows)."""
-    mark = parameter_mark(paramstyle)
-    table = ArticleProfile.__tablename__
-    return (
-        f"INSERT INTO {table} (article_id, data) VALUES ({mark}, {mark}) "
-        "ON CONFLICT (article_id) DO UPDATE SET data = excluded.data"
-    )
 
 
 def replace_buckets(
@@ -246,21 +239,22 @@ def replace_buckets(
         # parameter processing (for plain integers) cost more than the database's inserts.
         # A multi-row VALUES is worse still: compiled anew for every parameter count.
         connection = session.connection()
-        connection.exec_driver_sql(
-            _bucket_insert_sql(connection.dialect.paramstyle),
-            [(band, bucket, article_id) for band, bucket in buckets],
+        sql = _driver_insert_sql(
+            connection.dialect.paramstyle,
+            LshBucket.__tablename__,
+            ("band", "bucket", "article_id"),
+            "ON CONFLICT DO NOTHING",
         )
+        connection.exec_driver_sql(sql, [(band, bucket, article_id) for band, bucket in buckets])
 
 
 @cache
-def _bucket_insert_sql(paramstyle: str) -> str:
-    """The band-row INSERT in the driver's own parameter style (SQLite ``?``, psycopg ``%s``)."""
-    mark = parameter_mark(paramstyle)
-    table = LshBucket.__tablename__
-    return (
-        f"INSERT INTO {table} (band, bucket, article_id) VALUES ({mark}, {mark}, {mark}) "
-        "ON CONFLICT DO NOTHING"
-    )
+def _driver_insert_sql(
+    paramstyle: str, table: str, columns: tuple[str, ...], on_conflict: str
+) -> str:
+    """An INSERT in the driver's own parameter style (SQLite ``?``, psycopg ``%s``), built once."""
+    marks = ", ".join([parameter_mark(paramstyle)] * len(columns))
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) {on_conflict}"
 
 
 def replace_pairs(
