@@ -126,10 +126,12 @@ class LshBucket(Base):
     """One LSH band of one article's MinHash: the band number is folded into ``bucket``.
 
     The primary key (bucket, article_id) is the lookup index: candidates are the rows whose
-    bucket is among a new document's buckets, an index range scan per bucket.
+    bucket is among a new document's buckets, an index range scan per bucket. On SQLite the
+    table is that index (WITHOUT ROWID): the rows are not kept a second time in a rowid table.
     """
 
     __tablename__ = "lsh_buckets"
+    __table_args__ = {"sqlite_with_rowid": False}
 
     bucket: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     article_id: Mapped[int] = mapped_column(

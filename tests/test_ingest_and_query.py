@@ -124,6 +124,62 @@ def test_migrations_upgrade_and_downgrade(kind: str, request: pytest.FixtureRequ
         engine.dispose()
 
 
+def test_band_index_migration_keeps_the_rows(sqlite_url: str) -> None:
+    """Rebuilding SQLite's band index without rowid (and back) keeps every row and the index."""
+    engine = db.make_engine(sqlite_url)
+
+    def layout() -> str:
+        with engine.connect() as connection:
+            return str(
+                connection.exec_driver_sql(
+                    "SELECT sql FROM sqlite_master WHERE name = 'lsh_buckets'"
+                ).scalar_one()
+            )
+
+    def band_rows() -> list[tuple[int, int, int]]:
+        with engine.connect() as connection:
+            rows = connection.exec_driver_sql(
+                "SELECT bucket, article_id, band FROM lsh_buckets ORDER BY bucket"
+            )
+            return [tuple(row) for row in rows]
+
+    try:
+        db.upgrade(engine, "0004_article_profiles")
+        with engine.begin() as connection:
+            connection.exec_driver_sql(
+                "INSERT INTO sites (id, origin, name, role, feeds, sitemaps, added_at) "
+                "VALUES (1, 'https://a.example', 'a', 'unknown', '[]', '[]', '2026-01-01')"
+            )
+            connection.exec_driver_sql(
+                "INSERT INTO articles (id, site_id, url, fetched_url, title, text, word_count, "
+                "text_hash, minhash, first_seen_at, fetched_at, links, discovered_via) VALUES "
+                "(7, 1, 'https://a.example/1', 'https://a.example/1', 't', 'x', 1, x'00', x'', "
+                "'2026-01-01', '2026-01-01', '[]', 'test')"
+            )
+            connection.exec_driver_sql(
+                "INSERT INTO lsh_buckets (bucket, article_id, band) VALUES "
+                "(-5, 7, 0), (2, 7, 1), (9223372036854775807, 7, 2)"
+            )
+        stored = band_rows()
+        assert "WITHOUT ROWID" not in layout()
+        db.upgrade(engine)
+        assert "WITHOUT ROWID" in layout() and band_rows() == stored
+        with engine.connect() as connection:
+            indexes = {
+                row[1] for row in connection.exec_driver_sql("PRAGMA index_list(lsh_buckets)")
+            }
+            assert "ix_lsh_buckets_article_id" in indexes
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.exec_driver_sql("DELETE FROM articles WHERE id = 7")
+            # the foreign key's cascade survived the rebuild
+            assert connection.exec_driver_sql("SELECT count(*) FROM lsh_buckets").scalar() == 0
+            connection.rollback()
+        db.downgrade(engine, "0004_article_profiles")
+        assert "WITHOUT ROWID" not in layout() and band_rows() == stored
+    finally:
+        engine.dispose()
+
+
 def test_candidate_lookup_uses_the_bucket_index(database_url: str) -> None:
     engine = db.make_engine(database_url)
     try:
@@ -134,7 +190,8 @@ def test_candidate_lookup_uses_the_bucket_index(database_url: str) -> None:
                 session.execute(text("SET enable_seqscan = off"))
             plan = " / ".join(candidate_plan(session, list(range(1, 120)), 50, 2))
         if engine.dialect.name == "sqlite":
-            assert "SEARCH lsh_buckets USING COVERING INDEX" in plan, plan
+            # the table is its primary key (WITHOUT ROWID): searching it reads nothing else
+            assert "SEARCH lsh_buckets USING PRIMARY KEY (bucket=? AND article_id>?)" in plan, plan
             assert "SCAN lsh_buckets" not in plan, plan
         else:
             assert "lsh_buckets" in plan and "Index" in plan, plan
