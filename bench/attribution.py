@@ -692,6 +692,11 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--thesaurus", type=Path, default=Path("/usr/share/mythes/th_en_US_v2.dat"))
     parser.add_argument("--scale", type=int, default=0, help="scaling mode: stored documents")
+    parser.add_argument(
+        "--database", default=None,
+        help="scaling mode: a PostgreSQL server URL to run on (a scratch database is made and "
+        "dropped) instead of a temporary SQLite file",
+    )  # fmt: skip
     parser.add_argument("--json", action="store_true")
     parser.add_argument(
         "--thin", action="store_true",

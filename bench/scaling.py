@@ -1,40 +1,70 @@
 """Scaling mode of the attribution bench: per-document cost at 10k and at N stored documents.
 
 The store is filled cheaply: synthetic articles (a short placeholder text) with as many
-bucket rows as a real article has (word and skeleton bands, anchors), written with bulk
-executemany, no pipeline. Their buckets are random, so they add index depth and table size
-but no candidates; that is what a large archive of *unrelated* articles does, and it is the
-cost that must stay flat. After an untimed warm-up batch, real articles (BBC, read at run
-time) and spun copies of them go through the whole pipeline at 10k and again at N (other
-articles at each level), timed whole and in the match and store stages, and ``attribute``
-(matching one pasted document, nothing stored) is timed at each level. The candidate query's
-plan is printed.
+bucket rows as a real article has (word and skeleton bands, anchors), written in bulk
+(executemany on SQLite, COPY on PostgreSQL), no pipeline. Their buckets are random, so they
+add index depth and table size but no candidates; that is what a large archive of *unrelated*
+articles does, and it is the cost that must stay flat. At each level, after untimed articles
+(first calls, then the page cache the fill emptied), real articles (BBC, read at run time) in
+their outlet's page chrome, as in the attribution bench (``--thin``: the bare article page),
+and spun copies of them go through the whole pipeline, other articles at each level. They are
+timed whole (wall and CPU), in the match and store stages, and against bare
+``trafilatura.extract`` on the same pages; ``attribute`` (matching one pasted document,
+nothing stored) is timed too, and the candidate query's plan printed.
+
+``--database postgresql://…`` runs it on a scratch database of that server (made and dropped)
+instead of a temporary SQLite file.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
+import re
 import statistics
 import tempfile
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import trafilatura
 from attribution import T0, Doc, page, read_articles
+from chrome import Chrome, site_chrome
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 from thesaurus import Spinner, load_thesaurus
 
-from copycat.db import open_database
+from copycat.db import make_engine, open_database
 from copycat.ingest import PipelineChain, parse_record, standalone_stats
 from copycat.models import Article, LshBucket, Site
 from copycat.queries import attribute_document
 from pipelines.match import DocumentView, candidate_plan
 
+Render = Callable[[Doc], str]
+"""Turns a document into the HTML page the pipeline is given."""
+
 ROWS_PER_DOC = 115
 """Bucket rows of a typical article: 44 word bands, 28 skeleton bands, ~43 anchors."""
+
+
+def insert_bucket_rows(session: Session, rows: list[tuple[int, int, int]]) -> None:
+    """Bulk-insert (bucket, band, article_id) rows: COPY on PostgreSQL, executemany on SQLite."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        copy_sql = "COPY lsh_buckets (bucket, band, article_id) FROM STDIN"
+        with connection.connection.cursor() as cursor, cursor.copy(copy_sql) as copy:  # type: ignore[attr-defined]
+            for row in rows:
+                copy.write_row(row)
+        return
+    session.execute(
+        insert(LshBucket.__table__),
+        [{"bucket": bucket, "band": band, "article_id": article} for bucket, band, article in rows],
+    )
 
 
 def fill(sessions: sessionmaker[Session], upto: int, rng: random.Random) -> None:
@@ -71,51 +101,108 @@ def fill(sessions: sessionmaker[Session], upto: int, rng: random.Random) -> None
                 select(Article.id).where(Article.url == f"https://filler.example/a/{start}")
             )
             assert first_id is not None
-            session.execute(
-                insert(LshBucket.__table__),
-                [
-                    {"bucket": rng.getrandbits(63), "band": band, "article_id": first_id + i}
-                    for i in range(n)
-                    for band in range(ROWS_PER_DOC)
-                ],
-            )
-    # The fill is one transaction of millions of rows: its whole WAL would be copied back into
-    # the (SQLite) database during the first timed commits. An archive built article by
-    # article is checkpointed as it grows (every 40 MB of WAL), so do that now.
+            rows = [
+                (rng.getrandbits(63), band, first_id + i)
+                for i in range(n)
+                for band in range(ROWS_PER_DOC)
+            ]
+            insert_bucket_rows(session, rows)
     with sessions() as session:
-        session.connection().exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        engine = session.get_bind()
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        if connection.dialect.name == "sqlite":
+            # The fill is one transaction of millions of rows: its whole WAL would be copied
+            # back into the database during the first timed commits. An archive built article
+            # by article is checkpointed as it grows (every 40 MB of WAL), so do that now.
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        else:
+            # Bulk-loaded rows: let the planner and visibility map know them, as autovacuum
+            # would have by the time an archive grew this big article by article.
+            connection.exec_driver_sql("VACUUM ANALYZE")
+
+
+@contextmanager
+def scratch_database(server_url: str | None, tmp: str) -> Iterator[str]:
+    """Yield the URL of an empty database: a SQLite file in ``tmp``, or a new database on the
+    PostgreSQL server at ``server_url``, dropped afterwards."""
+    if server_url is None:
+        yield f"sqlite:///{tmp}/scale.db"
+        return
+    server = make_engine(server_url)
+    name = f"copycat_bench_scale_{os.getpid()}"
+    with server.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql(f"CREATE DATABASE {name}")
+    try:
+        yield server.url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with server.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        server.dispose()
 
 
 INDEX_STAGES = ("match", "store")
 """The stages that read and write the band index: their cost is the one that could grow."""
 
 
-def ingest_batch(
-    chain: PipelineChain, docs: list[Doc], rng: random.Random
-) -> tuple[float, float, int]:
-    """Run pages through the pipeline.
+@dataclass(frozen=True)
+class BatchCost:
+    """What a batch of pages cost the pipeline, per document."""
 
-    Returns (seconds per document, of which in the match and store stages, pairs found).
-    """
-    pages = [(d, page(d, rng)) for d in docs]
+    wall_ms: float
+    cpu_ms: float
+    index_stages_ms: float
+    """Of the wall time, in the match and store stages (the band index's readers/writers)."""
+    pairs: int
+
+
+def ingest_batch(chain: PipelineChain, docs: list[Doc], render: Render) -> BatchCost:
+    """Run the pages of ``docs`` through the pipeline, one by one, and say what it cost."""
+    pages = [(d, render(d)) for d in docs]
 
     def counters() -> tuple[float, int]:
         get = chain.stats.get_value
         return sum(get(f"{s}/seconds", 0.0) for s in INDEX_STAGES), get("store/pairs", 0)
 
     index_before, pairs_before = counters()
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     for doc, html in pages:
         record = json.dumps({"url": doc.url, "html": html, "site": doc.site,
                              "published_at": doc.published.isoformat()})  # fmt: skip
         chain.process(parse_record(record, datetime.now(UTC)))
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     index_after, pairs_after = counters()
-    return (
-        elapsed / len(docs),
-        (index_after - index_before) / len(docs),
-        pairs_after - pairs_before,
+    return BatchCost(
+        wall_ms=elapsed / len(docs) * 1000,
+        cpu_ms=cpu / len(docs) * 1000,
+        index_stages_ms=(index_after - index_before) / len(docs) * 1000,
+        pairs=pairs_after - pairs_before,
     )
+
+
+def bare_extraction_ms(docs: list[Doc], render: Render) -> float:
+    """Milliseconds per page of bare ``trafilatura.extract`` on pages like ``docs``'s: the floor."""
+    pages = [render(d) for d in docs]
+    started = time.perf_counter()
+    for html in pages:
+        trafilatura.extract(html)
+    return (time.perf_counter() - started) / len(pages) * 1000
+
+
+def page_renderer(
+    articles: list[tuple[str, str, list[str]]], thin: bool, rng: random.Random
+) -> Render:
+    """Return what turns a document into its page: in its outlet's realistic page chrome (as in
+    the attribution bench), or the thin article page alone."""
+    if thin:
+        return lambda doc: page(doc, rng)
+    headlines = [title for _, title, _ in articles]
+    chromes: dict[str, Chrome] = {}
+
+    def render(doc: Doc) -> str:
+        chrome = chromes.setdefault(doc.site, site_chrome(doc.site))
+        return chrome.wrap(page(doc, rng), headlines, rng)
+
+    return render
 
 
 def make_batch(
@@ -142,25 +229,35 @@ def run_scaling(args: argparse.Namespace) -> dict[str, Any]:
     articles = read_articles(args.data_dir)
     rng.shuffle(articles)
     spinner = Spinner(load_thesaurus(args.thesaurus))
+    render = page_renderer(articles, args.thin, rng)
     per_batch = 200
     warm_up = 30
+    settle_docs = 100
     result: dict[str, Any] = {"stored_levels": {}}
-    with tempfile.TemporaryDirectory() as tmp:
-        _, sessions = open_database(f"sqlite:///{tmp}/scale.db")
+    with tempfile.TemporaryDirectory() as tmp, scratch_database(args.database, tmp) as url:
+        engine, sessions = open_database(url)
+        result["database"] = engine.dialect.name
         chain = PipelineChain(sessions, standalone_stats())
         # Untimed: the first pages pay for empty caches and first calls (trafilatura, the
         # word caches); timed, they would make the first level look the dearer one.
         for batch in make_batch(articles[-warm_up:], spinner, rng, "w"):
-            ingest_batch(chain, batch, rng)
+            ingest_batch(chain, batch, render)
         for n, (level, tag) in enumerate(((10_000, "a"), (args.scale, "b"))):
             started = time.perf_counter()
             fill(sessions, level, rng)
             fill_seconds = time.perf_counter() - started
+            # The fill wrote from another connection, which empties this one's page cache; an
+            # archive that grew through this process would have its index's upper levels
+            # cached. Untimed articles bring it there, at each level alike.
+            settle = articles[-warm_up - (n + 1) * settle_docs : -warm_up - n * settle_docs]
+            for batch in make_batch(settle, spinner, rng, f"s{n}"):
+                ingest_batch(chain, batch, render)
             # each level its own articles (a copy of one stored already would pair twice)
             chosen = articles[n * per_batch : (n + 1) * per_batch]
             originals, copies = make_batch(chosen, spinner, rng, tag)
-            per_original, index_original, _ = ingest_batch(chain, originals, rng)
-            per_copy, index_copy, pairs = ingest_batch(chain, copies, rng)
+            original_cost = ingest_batch(chain, originals, render)
+            copy_cost = ingest_batch(chain, copies, render)
+            floor = bare_extraction_ms(originals, render)
             with sessions() as session:
                 stored = session.scalar(select(func.count()).select_from(Article))
                 rows = session.scalar(select(func.count()).select_from(LshBucket))
@@ -182,11 +279,14 @@ def run_scaling(args: argparse.Namespace) -> dict[str, Any]:
                 "mean_words_per_doc": round(
                     statistics.mean(len(d.body.split()) for d in originals)
                 ),
-                "ms_per_original_doc_pipeline": round(per_original * 1000, 2),
-                "ms_per_copy_doc_pipeline": round(per_copy * 1000, 2),
-                "ms_per_original_doc_match_store": round(index_original * 1000, 2),
-                "ms_per_copy_doc_match_store": round(index_copy * 1000, 2),
-                "copies_paired": f"{pairs}/{len(copies)}",
+                "ms_per_doc_bare_trafilatura": round(floor, 2),
+                "ms_per_original_doc_pipeline": round(original_cost.wall_ms, 2),
+                "ms_per_copy_doc_pipeline": round(copy_cost.wall_ms, 2),
+                "cpu_ms_per_original_doc_pipeline": round(original_cost.cpu_ms, 2),
+                "cpu_ms_per_copy_doc_pipeline": round(copy_cost.cpu_ms, 2),
+                "ms_per_original_doc_match_store": round(original_cost.index_stages_ms, 2),
+                "ms_per_copy_doc_match_store": round(copy_cost.index_stages_ms, 2),
+                "copies_paired": f"{copy_cost.pairs}/{len(copies)}",
                 "attribute_ms_median": round(statistics.median(latencies) * 1000, 2),
                 "attribute_ms_p90": round(statistics.quantiles(latencies, n=10)[-1] * 1000, 2),
                 "attribute_ms_max": round(max(latencies) * 1000, 2),
@@ -194,10 +294,17 @@ def run_scaling(args: argparse.Namespace) -> dict[str, Any]:
             }
         with sessions() as session:
             buckets = [rng.getrandbits(63) for _ in range(105)]
-            result["candidate_query_plan"] = candidate_plan(session, buckets, 50, 2)
+            plan = candidate_plan(session, buckets, 50, 2)
+            # PostgreSQL spells out the 105 bucket values; they say nothing about the plan
+            result["candidate_query_plan"] = [
+                re.sub(r"'\{[^}]*\}'", "'{…}'", line) for line in plan
+            ]
+        engine.dispose()
     low, high = (result["stored_levels"][str(k)] for k in (10_000, args.scale))
-    for what in ("pipeline", "match_store"):
-        result[f"copy_{what}_cost_ratio_high_vs_10k"] = round(
-            high[f"ms_per_copy_doc_{what}"] / low[f"ms_per_copy_doc_{what}"], 3
-        )
+    for doc in ("copy", "original"):
+        for what in ("pipeline", "match_store"):
+            key = f"ms_per_{doc}_doc_{what}"
+            result[f"{doc}_{what}_cost_ratio_high_vs_10k"] = round(high[key] / low[key], 3)
+        key = f"cpu_ms_per_{doc}_doc_pipeline"
+        result[f"{doc}_pipeline_cpu_ratio_high_vs_10k"] = round(high[key] / low[key], 3)
     return result
