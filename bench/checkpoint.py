@@ -3,11 +3,11 @@
 Builds two band indexes of random rows (115 per article, as a real article has) for 10k and
 100k articles in a scratch directory, then, for each, times what the store and match stages do
 to the index per new document: the candidate lookup, the insert of its rows and the commit,
-with SQLite's automatic WAL checkpoint on (every 10,000 pages, as copycat sets it) and off.
-With it off, nothing is written back to the database file during the timed documents, so the
-difference is what the checkpoints cost.
+with SQLite's automatic WAL checkpoint on (every ``WAL_CHECKPOINT_PAGES`` pages, as copycat
+sets it) and off. With it off, nothing is written back to the database file during the timed
+documents, so the difference is what the checkpoints cost.
 
-    python bench/checkpoint.py /tmp/copycat-checkpoint      # ~3 min, ~1 GB of scratch files
+    python bench/checkpoint.py /tmp/copycat-checkpoint      # ~5 min, ~1 GB of scratch files
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ import random
 import sqlite3
 import time
 from pathlib import Path
+
+from copycat.db import WAL_CHECKPOINT_PAGES
 
 ROWS_PER_ARTICLE = 115
 LOOKUP = (
@@ -85,7 +87,7 @@ def main() -> int:
     """Build both indexes, time them with and without automatic checkpoints, print the table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("scratch", type=Path, help="directory for the two scratch databases")
-    parser.add_argument("--documents", type=int, default=400)
+    parser.add_argument("--documents", type=int, default=1200, help="a few checkpoints' worth")
     args = parser.parse_args()
     args.scratch.mkdir(parents=True, exist_ok=True)
     sizes = (10_000, 100_000)
@@ -93,7 +95,7 @@ def main() -> int:
         build(args.scratch / f"band-index-{articles}.sqlite", articles)
     print("articles  autocheckpoint  lookup  insert  commit  (ms per document)")
     for articles in sizes:
-        for autocheckpoint in (10_000, 0):
+        for autocheckpoint in (WAL_CHECKPOINT_PAGES, 0):
             path = args.scratch / f"band-index-{articles}.sqlite"
             times = measure(path, articles, args.documents, autocheckpoint)
             print(

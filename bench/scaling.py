@@ -7,10 +7,11 @@ add index depth and table size but no candidates; that is what a large archive o
 articles does, and it is the cost that must stay flat. At each level, after untimed articles
 (first calls, then the page cache the fill emptied), real articles (BBC, read at run time) in
 their outlet's page chrome, as in the attribution bench (``--thin``: the bare article page),
-and spun copies of them go through the whole pipeline, other articles at each level. They are
-timed whole (wall and CPU), in the match and store stages, and against bare
-``trafilatura.extract`` on the same pages; ``attribute`` (matching one pasted document,
-nothing stored) is timed too, and the candidate query's plan printed.
+and spun copies of them go through the whole pipeline: the same pages at each level but for
+their URLs, the previous level's deleted. They are timed whole (wall and CPU), in the match
+and store stages, and against bare ``trafilatura.extract`` on the same pages, each batch
+paying for writing its pages back (a checkpoint after it); ``attribute`` (matching one pasted
+document, nothing stored) is timed too, and the candidate query's plan printed.
 
 ``--database postgresql://…`` runs it on a scratch database of that server (made and dropped)
 instead of a temporary SQLite file.
@@ -35,7 +36,7 @@ from typing import Any
 import trafilatura
 from attribution import T0, Doc, page, read_articles
 from chrome import Chrome, site_chrome
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 from thesaurus import Spinner, load_thesaurus
 
@@ -113,7 +114,7 @@ def fill(sessions: sessionmaker[Session], upto: int, rng: random.Random) -> None
         if connection.dialect.name == "sqlite":
             # The fill is one transaction of millions of rows: its whole WAL would be copied
             # back into the database during the first timed commits. An archive built article
-            # by article is checkpointed as it grows (every 40 MB of WAL), so do that now.
+            # by article is checkpointed as it grows, so do that now.
             connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         else:
             # Bulk-loaded rows: let the planner and visibility map know them, as autovacuum
@@ -151,13 +152,36 @@ class BatchCost:
     wall_ms: float
     cpu_ms: float
     index_stages_ms: float
-    """Of the wall time, in the match and store stages (the band index's readers/writers)."""
+    """Of the wall time, in the match and store stages (the band index's readers and writer)
+    and writing the pages back."""
     pairs: int
 
 
-def ingest_batch(chain: PipelineChain, docs: list[Doc], render: Render) -> BatchCost:
-    """Run the pages of ``docs`` through the pipeline, one by one, and say what it cost."""
+def write_back(sessions: sessionmaker[Session]) -> None:
+    """Write every committed page back into the database files (SQLite: checkpoint the WAL and
+    empty it; PostgreSQL: CHECKPOINT, which needs a superuser or ``pg_checkpoint``)."""
+    with sessions() as session:
+        engine = session.get_bind()
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        else:
+            connection.exec_driver_sql("CHECKPOINT")
+
+
+def ingest_batch(
+    chain: PipelineChain, docs: list[Doc], render: Render, settle: bool = False
+) -> BatchCost:
+    """Run the pages of ``docs`` through the pipeline, one by one, and say what it cost.
+
+    Unless ``settle``, the batch pays for writing its pages back too: the database starts it
+    with nothing left to write back, and the checkpoint after it is timed with it. Otherwise
+    whether one of the database's own checkpoints (SQLite: every 40,000 pages of WAL, a few
+    hundred articles) fell inside a batch would decide its cost.
+    """
     pages = [(d, render(d)) for d in docs]
+    if not settle:
+        write_back(chain.store.sessions)
 
     def counters() -> tuple[float, int]:
         get = chain.stats.get_value
@@ -169,12 +193,17 @@ def ingest_batch(chain: PipelineChain, docs: list[Doc], render: Render) -> Batch
         record = json.dumps({"url": doc.url, "html": html, "site": doc.site,
                              "published_at": doc.published.isoformat()})  # fmt: skip
         chain.process(parse_record(record, datetime.now(UTC)))
-    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    processed = time.perf_counter()
+    if not settle:
+        write_back(chain.store.sessions)
+    ended, cpu = time.perf_counter(), time.process_time() - cpu_started
     index_after, pairs_after = counters()
+    index_seconds = index_after - index_before + (ended - processed)
+    elapsed = ended - started
     return BatchCost(
         wall_ms=elapsed / len(docs) * 1000,
         cpu_ms=cpu / len(docs) * 1000,
-        index_stages_ms=(index_after - index_before) / len(docs) * 1000,
+        index_stages_ms=index_seconds / len(docs) * 1000,
         pairs=pairs_after - pairs_before,
     )
 
@@ -241,7 +270,7 @@ def run_scaling(args: argparse.Namespace) -> dict[str, Any]:
         # Untimed: the first pages pay for empty caches and first calls (trafilatura, the
         # word caches); timed, they would make the first level look the dearer one.
         for batch in make_batch(articles[-warm_up:], spinner, rng, "w"):
-            ingest_batch(chain, batch, render)
+            ingest_batch(chain, batch, render, settle=True)
         for n, (level, tag) in enumerate(((10_000, "a"), (args.scale, "b"))):
             started = time.perf_counter()
             fill(sessions, level, rng)
@@ -251,10 +280,13 @@ def run_scaling(args: argparse.Namespace) -> dict[str, Any]:
             # cached. Untimed articles bring it there, at each level alike.
             settle = articles[-warm_up - (n + 1) * settle_docs : -warm_up - n * settle_docs]
             for batch in make_batch(settle, spinner, rng, f"s{n}"):
-                ingest_batch(chain, batch, render)
-            # each level its own articles (a copy of one stored already would pair twice)
-            chosen = articles[n * per_batch : (n + 1) * per_batch]
-            originals, copies = make_batch(chosen, spinner, rng, tag)
+                ingest_batch(chain, batch, render, settle=True)
+            # The same articles and copies at each level, in the same pages (same seed), only
+            # their URLs differ; the previous level's are deleted first, so nothing pairs
+            # across levels.
+            level_rng = random.Random(args.seed + 1)
+            render = page_renderer(articles, args.thin, level_rng)
+            originals, copies = make_batch(articles[:per_batch], spinner, level_rng, tag)
             original_cost = ingest_batch(chain, originals, render)
             copy_cost = ingest_batch(chain, copies, render)
             floor = bare_extraction_ms(originals, render)
@@ -272,6 +304,8 @@ def run_scaling(args: argparse.Namespace) -> dict[str, Any]:
                     found += copy.originals[0] in [
                         o["original_url"] for o in attribution["originals"]
                     ]
+            with sessions() as session, session.begin():
+                session.execute(delete(Article).where(Article.url.like(f"%.example/{tag}/%")))
             result["stored_levels"][str(level)] = {
                 "stored_articles": stored,
                 "bucket_rows": rows,
