@@ -331,7 +331,7 @@ def run_scaling(args: argparse.Namespace) -> dict[str, Any]:
             plan = candidate_plan(session, buckets, 50, 2)
             # PostgreSQL spells out the 105 bucket values; they say nothing about the plan
             result["candidate_query_plan"] = [
-                re.sub(r"'\{[^}]*\}'", "'{…}'", line) for line in plan
+                re.sub(r"'\{[^}]*\}'", "'{...}'", line) for line in plan
             ]
         engine.dispose()
     low, high = (result["stored_levels"][str(k)] for k in (10_000, args.scale))
