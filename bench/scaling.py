@@ -36,7 +36,7 @@ from typing import Any
 import trafilatura
 from attribution import T0, Doc, page, read_articles
 from chrome import Chrome, site_chrome
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Connection, delete, func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 from thesaurus import Spinner, load_thesaurus
 
@@ -108,15 +108,11 @@ def fill(sessions: sessionmaker[Session], upto: int, rng: random.Random) -> None
                 for band in range(ROWS_PER_DOC)
             ]
             insert_bucket_rows(session, rows)
-    with sessions() as session:
-        engine = session.get_bind()
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        if connection.dialect.name == "sqlite":
-            # The fill is one transaction of millions of rows: its whole WAL would be copied
-            # back into the database during the first timed commits. An archive built article
-            # by article is checkpointed as it grows, so do that now.
-            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        else:
+    # The fill is one transaction of millions of rows, all to be written back during the
+    # first timed articles; an archive built article by article is written back as it grows.
+    write_back(sessions)
+    with autocommit_connection(sessions) as connection:
+        if connection.dialect.name == "postgresql":
             # Bulk-loaded rows: let the planner and visibility map know them, as autovacuum
             # would have by the time an archive grew this big article by article.
             connection.exec_driver_sql("VACUUM ANALYZE")
@@ -157,12 +153,20 @@ class BatchCost:
     pairs: int
 
 
-def write_back(sessions: sessionmaker[Session]) -> None:
-    """Write every committed page back into the database files (SQLite: checkpoint the WAL and
-    empty it; PostgreSQL: CHECKPOINT, which needs a superuser or ``pg_checkpoint``)."""
+@contextmanager
+def autocommit_connection(sessions: sessionmaker[Session]) -> Iterator[Connection]:
+    """Yield a connection of the sessions' engine outside any transaction (for statements that
+    cannot run in one: VACUUM, CHECKPOINT, a WAL checkpoint)."""
     with sessions() as session:
         engine = session.get_bind()
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        yield connection
+
+
+def write_back(sessions: sessionmaker[Session]) -> None:
+    """Write every committed page back into the database files (SQLite: checkpoint the WAL and
+    empty it; PostgreSQL: CHECKPOINT, which needs a superuser or ``pg_checkpoint``)."""
+    with autocommit_connection(sessions) as connection:
         if connection.dialect.name == "sqlite":
             connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         else:
