@@ -9,6 +9,8 @@ article adds ~115 rows at random places of that index. Stored as a WITHOUT ROWID
 rows live in the primary-key B-tree alone: a third less file (461 against 691 MB for 100k
 articles' rows), so more of the index stays cached, and one B-tree fewer to write per row.
 PostgreSQL has no such layout (a heap and its indexes); there this revision does nothing.
+Upgrading 100k articles' rows (11.5 M) took 35 s; the old table's pages stay in the file, free
+for new rows.
 """
 
 from __future__ import annotations
