@@ -18,27 +18,26 @@ import sqlite3
 import time
 from pathlib import Path
 
-from copycat.db import WAL_CHECKPOINT_PAGES
+from copycat.db import WAL_CHECKPOINT_PAGES, make_engine, upgrade
+from pipelines.match import candidate_sql
 
 ROWS_PER_ARTICLE = 115
-LOOKUP = (
-    "SELECT article_id FROM lsh_buckets WHERE bucket IN ({marks}) AND article_id > ? "
-    "GROUP BY article_id HAVING count(bucket) >= ? ORDER BY count(bucket) DESC LIMIT ?"
-).format(marks=", ".join("?" * ROWS_PER_ARTICLE))
+"""Bucket rows of a typical article: 44 word bands, 28 skeleton bands, ~43 anchors."""
+LOOKUP = candidate_sql("qmark", ROWS_PER_ARTICLE)
 
 
 def build(path: Path, articles: int) -> None:
-    """Create the band index of ``articles`` random articles at ``path`` (kept between runs)."""
+    """Create the band index of ``articles`` random articles at ``path`` (kept between runs).
+
+    The schema is copycat's own, made by its migrations; the rows are then written with the
+    driver alone (no article rows: plain sqlite3 does not enforce the foreign key).
+    """
     if path.exists():
         return
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
     connection = sqlite3.connect(path)
-    connection.execute("PRAGMA journal_mode=WAL")
-    connection.execute("PRAGMA synchronous=NORMAL")
-    connection.execute(
-        "CREATE TABLE lsh_buckets (bucket BIGINT NOT NULL, article_id INTEGER NOT NULL, "
-        "band SMALLINT NOT NULL, PRIMARY KEY (bucket, article_id)) WITHOUT ROWID"
-    )
-    connection.execute("CREATE INDEX ix_lsh_buckets_article_id ON lsh_buckets (article_id)")
     rng = random.Random(articles)
     for start in range(1, articles + 1, 1000):
         rows = [
@@ -46,7 +45,9 @@ def build(path: Path, articles: int) -> None:
             for article in range(start, min(articles + 1, start + 1000))
             for band in range(ROWS_PER_ARTICLE)
         ]
-        connection.executemany("INSERT OR IGNORE INTO lsh_buckets VALUES (?, ?, ?)", rows)
+        connection.executemany(
+            "INSERT OR IGNORE INTO lsh_buckets (bucket, article_id, band) VALUES (?, ?, ?)", rows
+        )
         connection.commit()
     connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     connection.close()

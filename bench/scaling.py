@@ -35,6 +35,7 @@ from typing import Any
 
 import trafilatura
 from attribution import T0, Doc, page, read_articles
+from checkpoint import ROWS_PER_ARTICLE
 from chrome import Chrome, site_chrome
 from sqlalchemy import Connection, delete, func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -48,9 +49,6 @@ from pipelines.match import DocumentView, candidate_plan
 
 Render = Callable[[Doc], str]
 """Turns a document into the HTML page the pipeline is given."""
-
-ROWS_PER_DOC = 115
-"""Bucket rows of a typical article: 44 word bands, 28 skeleton bands, ~43 anchors."""
 
 
 def insert_bucket_rows(session: Session, rows: list[tuple[int, int, int]]) -> None:
@@ -105,7 +103,7 @@ def fill(sessions: sessionmaker[Session], upto: int, rng: random.Random) -> None
             rows = [
                 (rng.getrandbits(63), band, first_id + i)
                 for i in range(n)
-                for band in range(ROWS_PER_DOC)
+                for band in range(ROWS_PER_ARTICLE)
             ]
             insert_bucket_rows(session, rows)
     # The fill is one transaction of millions of rows, all to be written back during the

@@ -51,8 +51,7 @@ def _rebuild_band_index(with_rowid: bool) -> None:
         f"INSERT INTO {_REBUILT} (bucket, article_id, band) "
         "SELECT bucket, article_id, band FROM lsh_buckets ORDER BY bucket, article_id"
     )
-    op.drop_index("ix_lsh_buckets_article_id", table_name="lsh_buckets")
-    op.drop_table("lsh_buckets")
+    op.drop_table("lsh_buckets")  # and its index with it
     op.rename_table(_REBUILT, "lsh_buckets")
     op.create_index("ix_lsh_buckets_article_id", "lsh_buckets", ["article_id"], unique=False)
 
