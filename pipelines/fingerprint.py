@@ -408,16 +408,22 @@ class FingerprintConfig:
     """What the fingerprint stage computes: shingle sizes, signature lengths, LSH thresholds."""
 
     shingle_size: int = 3
-    num_perm: int = 128
-    threshold: float = 0.2
+    num_perm: int = 20
+    threshold: float = 0.3
+    """Word-shingle Jaccard the word view's bands are tuned for (10 bands of 2 rows). The view
+    is a safety net for copies that keep their words but not their skeleton: the anchors find
+    excerpts and halves of stitched pages, the skeleton view finds spun copies. Every band row
+    is written at a random place of the band index, so rows a view does not earn cost ingest
+    speed at scale (see the README's bench-scale)."""
     skeleton_size: int = 8
     """Tokens per skeleton gram: long enough that unrelated texts rarely share one."""
-    skeleton_num_perm: int = 64
+    skeleton_num_perm: int = 28
     skeleton_threshold: float = 0.25
-    """Skeleton Jaccard the bands are tuned for: a spun copy keeps most of its skeleton, a copy
-    of 40 % of an original shares about 0.4 with it."""
-    anchor_sample: int = 3
-    """One skeleton anchor in this many is indexed (content-defined, the same in every text)."""
+    """Skeleton Jaccard the bands are tuned for (14 bands of 2 rows): a spun copy keeps most of
+    its skeleton, a copy of 40 % of an original shares about 0.4 with it."""
+    anchor_sample: int = 2
+    """One skeleton anchor in this many is indexed (content-defined, the same in every text):
+    a 3-sentence excerpt must keep two of them."""
     max_anchors: int = 64
 
     @classmethod
@@ -425,8 +431,8 @@ class FingerprintConfig:
         """Read the ``FINGERPRINT_*`` settings (the stage's, and the extraction workers')."""
         return cls(
             shingle_size=settings.getint("FINGERPRINT_SHINGLE_SIZE", 3),
-            num_perm=settings.getint("FINGERPRINT_NUM_PERM", 128),
-            threshold=settings.getfloat("FINGERPRINT_THRESHOLD", 0.2),
+            num_perm=settings.getint("FINGERPRINT_NUM_PERM", 20),
+            threshold=settings.getfloat("FINGERPRINT_THRESHOLD", 0.3),
         )
 
     @property
