@@ -30,6 +30,7 @@ from pipelines.extract import ExtractPipeline
 from pipelines.fingerprint import FingerprintConfig, FingerprintPipeline
 from pipelines.match import MatchConfig, MatchPipeline
 from pipelines.outages import describe_error
+from pipelines.stats import timed
 from pipelines.store import StorePipeline
 
 logger = logging.getLogger(__name__)
@@ -232,7 +233,8 @@ class _DatabaseWriter:
     ) -> None:
         """Commit the open batch and count it; on a database failure, redo it item by item."""
         try:
-            session.commit()
+            with timed(self.chain.stats, "store"):  # the commit is the store's work too
+                session.commit()
         except Exception as error:
             self._abandon(session, pending, error)
             return

@@ -37,7 +37,7 @@ from trafilatura.metadata import extract_title
 from trafilatura.settings import Document
 
 from pipelines.fingerprint import Fingerprint, FingerprintConfig, fingerprint_text
-from pipelines.stats import add_seconds, count
+from pipelines.stats import add_seconds, count, timed
 from pipelines.workers import BrokenProcessPool, WorkerPool, crawl_pool
 
 if TYPE_CHECKING:
@@ -1064,11 +1064,8 @@ class ExtractPipeline:
                 item.text, item.url, item.title_hint, min_chars=self.min_chars
             )
         html = self._html_of(item)
-        started = perf_counter()
-        try:
+        with timed(self.stats, "extract"):
             return extract_page(html, item.url, self.min_chars)
-        finally:
-            add_seconds(self.stats, "extract/seconds", perf_counter() - started)
 
     def extract_item(self, item: ArticleItem) -> ArticleItem:
         """Extract in this process (the synchronous path); raise DropItem for non-articles."""

@@ -23,12 +23,11 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from time import perf_counter
 from typing import TYPE_CHECKING, Self
 
 import numpy as np
 
-from pipelines.stats import add_seconds, count
+from pipelines.stats import count, timed
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -504,9 +503,8 @@ class FingerprintPipeline:
         if item.article is None:
             raise ValueError("fingerprint stage got an item the extract stage did not fill")
         if item.fingerprint is None:
-            started = perf_counter()
-            item.fingerprint = fingerprint_text(item.article.text, self.config)
-            add_seconds(self.stats, "fingerprint/seconds", perf_counter() - started)
+            with timed(self.stats, "fingerprint"):
+                item.fingerprint = fingerprint_text(item.article.text, self.config)
         else:
             count(self.stats, "fingerprint/by_extract_worker")
         count(self.stats, "fingerprint/items")

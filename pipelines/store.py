@@ -56,7 +56,7 @@ from pipelines.outages import (
     retry_transient,
     sleep_on_reactor,
 )
-from pipelines.stats import add_seconds, count
+from pipelines.stats import add_seconds, count, timed
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -476,9 +476,8 @@ class StorePipeline(_DatabaseStage):
         For a caller that commits several items at once (``copycat ingest``): nothing is
         retried or counted here; see :meth:`count_stored` for after the commit.
         """
-        started = time.perf_counter()
-        _, pruned = store_item(session, item, site_ids)
-        add_seconds(self.stats, "store/seconds", time.perf_counter() - started)
+        with timed(self.stats, "store"):
+            _, pruned = store_item(session, item, site_ids)
         return pruned
 
     def count_stored(self, item: ArticleItem, pruned: int) -> None:

@@ -70,7 +70,7 @@ def _stats_without_timing(pipeline: ExtractPipeline) -> dict[str, object]:
     return {
         k: v
         for k, v in pipeline.stats.get_stats().items()
-        if k not in ("extract/seconds", "extract/max_in_flight")
+        if k not in ("extract/seconds", "extract/cpu_seconds", "extract/max_in_flight")
     }
 
 
