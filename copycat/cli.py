@@ -37,7 +37,12 @@ from copycat.render import pair_lines, report_lines
 from copycat.sites import SiteError, dump_toml, list_sites, load_toml, make_record, save_site
 from copycat.urls import origin_of
 from pipelines.extract import NotAnArticle, extract_page, extract_text_record
-from pipelines.match import DocumentView
+from pipelines.match import (
+    METHOD_VERSION,
+    OLDER_METHOD_ADVICE,
+    DocumentView,
+    older_method_pairs,
+)
 
 logger = logging.getLogger("copycat")
 
@@ -171,12 +176,21 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 # -- ingest ------------------------------------------------------------------------------------
 
 
+def _warn_of_older_pairs(sessions: sessionmaker[Session]) -> None:
+    """Say on stderr when an older method made stored pairs: a rematch is due."""
+    with sessions() as session:
+        older = older_method_pairs(session)
+    if older:
+        print(f"warning: {OLDER_METHOD_ADVICE % (older, METHOD_VERSION)}", file=sys.stderr)
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
     """Ingest a JSONL file through the pipelines, without crawling."""
     path = Path(args.file)
     if not path.is_file():
         raise CommandError(f"no such file: {path}")
     sessions = _open(args)
+    _warn_of_older_pairs(sessions)
     chain = PipelineChain(sessions, standalone_stats(), min_chars=args.min_chars)
     tty = sys.stderr.isatty()
 
@@ -296,7 +310,6 @@ def cmd_matches(args: argparse.Namespace) -> int:
 
 def cmd_rematch(args: argparse.Namespace) -> int:
     """Recompute fingerprints and pairs with the current method (after a method change)."""
-    from pipelines.match import METHOD_VERSION
     from pipelines.rematch import rematch
 
     result = rematch(_open(args), since=args.since)

@@ -16,10 +16,11 @@ from time import perf_counter
 from typing import TYPE_CHECKING, Any, Self
 
 from sqlalchemy import Connection, Row, Select, func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from copycat.db import parameter_mark
-from copycat.models import Article, ArticleProfile, LshBucket, Site
+from copycat.models import Article, ArticleProfile, LshBucket, Match, Site
 from copycat.urls import origin_of
 from pipelines.align import (
     AlignConfig,
@@ -34,8 +35,8 @@ from pipelines.align import (
     with_evidence,
 )
 from pipelines.direction import credits, decide_direction
-from pipelines.outages import retry_seconds_from, retry_transient_async
-from pipelines.stats import add_seconds, count
+from pipelines.outages import describe_error, retry_seconds_from, retry_transient_async
+from pipelines.stats import add_seconds, count, timed
 from pipelines.workers import WorkerPool, crawl_pool
 
 if TYPE_CHECKING:
@@ -68,6 +69,19 @@ METHOD_VERSION = "sentence-align/4"
 4: fewer band rows an article (~77 instead of ~115: a 10-band word view, a 14-band skeleton view,
 one anchor in two). Articles fingerprinted by 3 share few anchors with new ones until
 ``copycat rematch`` fingerprints them again."""
+
+
+OLDER_METHOD_ADVICE = (
+    "%d stored pairs were made by an older matching method than %s: the articles it stored "
+    "are indexed the old way and found less well until `copycat rematch` fingerprints and "
+    "matches them again"
+)
+
+
+def older_method_pairs(session: Session) -> int:
+    """Count the stored pairs an older method made (see :data:`METHOD_VERSION`)."""
+    query = select(func.count()).select_from(Match).where(Match.method != METHOD_VERSION)
+    return session.scalar(query) or 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -643,6 +657,18 @@ class MatchPipeline:
     def _count_retry(self, _error: BaseException) -> None:
         count(self.stats, "match/retries")
 
+    def open_spider(self) -> None:
+        """Warn, once a crawl starts, if an older method made stored pairs (rematch is due)."""
+        try:
+            with self.sessions() as session:
+                older = older_method_pairs(session)
+        except SQLAlchemyError as error:  # an outage is the store stage's business
+            logger.warning("could not count pairs by older methods: %s", describe_error(error))
+            return
+        if older:
+            count(self.stats, "match/pairs_by_older_methods", older)
+            logger.warning(OLDER_METHOD_ADVICE, older, METHOD_VERSION)
+
     def close_spider(self) -> None:
         """Stop the worker processes (started on the first item)."""
         if self.pool is not None:
@@ -671,21 +697,20 @@ class MatchPipeline:
         of a short one of our own.
         """
         buckets = item_buckets(item)
-        started = perf_counter()
-        with nullcontext(session) if session is not None else self.sessions() as reader:
-            view = item_view(item, self._site_role(reader, item.site))
-            candidates = find_candidates(
-                reader,
-                buckets,
-                view.site,
-                self.config.max_candidates,
-                self.config.min_shared_bands,
-            )
-        count(self.stats, "match/candidates", len(candidates))
-        item.extra["match_seen"] = [c.id for c in candidates]
-        verdicts = verify_candidates(view, candidates, self.config)
-        item.alignment_profile = own_profile(view)
-        add_seconds(self.stats, "match/seconds", perf_counter() - started)
+        with timed(self.stats, "match"):
+            with nullcontext(session) if session is not None else self.sessions() as reader:
+                view = item_view(item, self._site_role(reader, item.site))
+                candidates = find_candidates(
+                    reader,
+                    buckets,
+                    view.site,
+                    self.config.max_candidates,
+                    self.config.min_shared_bands,
+                )
+            count(self.stats, "match/candidates", len(candidates))
+            item.extra["match_seen"] = [c.id for c in candidates]
+            verdicts = verify_candidates(view, candidates, self.config)
+            item.alignment_profile = own_profile(view)
         return self._finish(item, verdicts)
 
     async def process_item(self, item: ArticleItem) -> ArticleItem:

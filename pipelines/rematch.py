@@ -19,7 +19,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from copycat.db import session_scope
 from copycat.models import Article, LshBucket, Match
 from pipelines.fingerprint import FingerprintConfig, fingerprint_text
-from pipelines.match import MatchConfig, match_document, view_of, view_query
+from pipelines.match import (
+    MatchConfig,
+    match_document,
+    older_method_pairs,
+    view_of,
+    view_query,
+)
 from pipelines.store import replace_buckets, replace_pairs
 
 
@@ -48,18 +54,11 @@ def rematch(
     on_progress: Callable[[int, int], None] | None = None,
 ) -> RematchResult:
     """Refingerprint and rematch the articles first seen since ``since`` (all when None)."""
-    from pipelines.match import METHOD_VERSION
-
     result = RematchResult()
     with sessions() as session:
         ids = _selected_ids(session, since)
         result.pairs_before = session.scalar(select(func.count()).select_from(Match)) or 0
-        result.outdated_before = (
-            session.scalar(
-                select(func.count()).select_from(Match).where(Match.method != METHOD_VERSION)
-            )
-            or 0
-        )
+        result.outdated_before = older_method_pairs(session)
     # Pass 1: buckets of the current views, so pass 2 finds candidates the current way.
     for article_id in ids:
         with session_scope(sessions) as session:

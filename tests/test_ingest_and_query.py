@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -12,8 +13,9 @@ from sqlalchemy import func, inspect, select, text
 from sqlalchemy.orm import Session
 
 from copycat import db
+from copycat.ingest import standalone_stats
 from copycat.models import Article, ArticleProfile, Match
-from pipelines.match import METHOD_VERSION, candidate_plan
+from pipelines.match import METHOD_VERSION, MatchPipeline, candidate_plan
 from tests.conftest import run_cli
 from tests.corpus import build_corpus
 
@@ -200,7 +202,18 @@ def test_candidate_lookup_uses_the_bucket_index(database_url: str) -> None:
         engine.dispose()
 
 
-def test_rematch_recomputes_pairs_with_the_current_method(sqlite_url: str, tmp_path: Path) -> None:
+def _older_pairs_seen_by_a_crawl(database_url: str, caplog: pytest.LogCaptureFixture) -> int:
+    """What the match stage counts, as a crawl opens, of pairs made by an older method."""
+    stats = standalone_stats()
+    _, sessions = db.open_database(database_url)
+    with caplog.at_level(logging.WARNING, logger="pipelines.match"):
+        MatchPipeline(sessions, stats=stats).open_spider()
+    return int(stats.get_value("match/pairs_by_older_methods", 0))
+
+
+def test_rematch_recomputes_pairs_with_the_current_method(
+    sqlite_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     corpus = build_corpus(40, seed=9)
     run_cli("ingest", str(corpus.write(tmp_path / "small.jsonl")), database=sqlite_url)
     before = json.loads(run_cli("matches", "--json", database=sqlite_url).stdout)
@@ -211,8 +224,17 @@ def test_rematch_recomputes_pairs_with_the_current_method(sqlite_url: str, tmp_p
         connection.execute(text("UPDATE matches SET method = 'anchor-align/1', kind = 'old'"))
         connection.execute(text("DELETE FROM lsh_buckets WHERE band >= 1000"))
     engine.dispose()
+    # Until the rematch, a crawl and an ingest say that one is due.
+    assert _older_pairs_seen_by_a_crawl(sqlite_url, caplog) == len(before)
+    assert "copycat rematch" in caplog.text
+    (tmp_path / "empty.jsonl").write_text("")
+    ingest = run_cli("ingest", str(tmp_path / "empty.jsonl"), database=sqlite_url)
+    assert f"warning: {len(before)} stored pairs were made by an older" in ingest.stderr
     summary = json.loads(run_cli("rematch", "--json", database=sqlite_url).stdout)
     assert summary["pairs_by_older_methods_before"] == len(before)
+    assert _older_pairs_seen_by_a_crawl(sqlite_url, caplog) == 0
+    ingest = run_cli("ingest", str(tmp_path / "empty.jsonl"), database=sqlite_url)
+    assert "warning" not in ingest.stderr
     after = json.loads(run_cli("matches", "--json", database=sqlite_url).stdout)
     assert {(p["copy_url"], p["original_url"]) for p in after} == {
         (p["copy_url"], p["original_url"]) for p in before
