@@ -4,6 +4,7 @@ Usage::
 
     python bench/attribution.py [DATA_DIR] [--originals N] [--seed S]
     python bench/attribution.py --scale 100000      # per-document cost at 10k vs N stored docs
+    python bench/attribution.py --scale 30000,100000,300000   # and at several sizes
 
 DATA_DIR (default ``../shared/data/bbc_news_fulltext``) holds ``bbc/<topic>/<NNN>.txt``
 (title line, blank line, paragraphs). The texts are read at run time and never written
@@ -693,6 +694,18 @@ def run_corpus(args: argparse.Namespace) -> dict[str, object]:
     }
 
 
+BASE_LEVEL = 10_000
+"""Stored documents every level is compared with."""
+
+
+def scale_levels(value: str) -> list[int]:
+    """Parse ``--scale``: stored documents to measure at besides 10k, comma-separated."""
+    levels = [int(part) for part in value.split(",")]
+    if any(level < BASE_LEVEL for level in levels) or len(levels) > 7:
+        raise argparse.ArgumentTypeError(f"up to 7 levels of at least {BASE_LEVEL}: {value}")
+    return levels
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data_dir", nargs="?", type=Path,
@@ -701,7 +714,10 @@ def main() -> int:
     parser.add_argument("--heldout", type=int, default=150, help="held-out quote-sharing reports")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--thesaurus", type=Path, default=Path("/usr/share/mythes/th_en_US_v2.dat"))
-    parser.add_argument("--scale", type=int, default=0, help="scaling mode: stored documents")
+    parser.add_argument(
+        "--scale", type=scale_levels, default=[],
+        help="scaling mode: stored documents to measure at besides 10k (N or N,M,…)",
+    )  # fmt: skip
     parser.add_argument(
         "--database", default=None,
         help="scaling mode: a PostgreSQL server URL to run on (a scratch database is made and "

@@ -31,10 +31,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 import trafilatura
-from attribution import T0, Doc, page, read_articles
+from attribution import BASE_LEVEL, T0, Doc, page, read_articles
 from checkpoint import ROWS_PER_ARTICLE
 from chrome import Chrome, site_chrome
 from sqlalchemy import Connection, delete, func, insert, select
@@ -255,7 +256,7 @@ def make_batch(
 
 
 def run_scaling(args: argparse.Namespace) -> dict[str, Any]:
-    """Measure per-document pipeline cost at 10k and ``args.scale`` stored docs."""
+    """Measure per-document pipeline cost at 10k and at each level of ``args.scale``."""
     rng = random.Random(args.seed)
     articles = read_articles(args.data_dir)
     rng.shuffle(articles)
@@ -273,7 +274,9 @@ def run_scaling(args: argparse.Namespace) -> dict[str, Any]:
         # word caches); timed, they would make the first level look the dearer one.
         for batch in make_batch(articles[-warm_up:], spinner, rng, "w"):
             ingest_batch(chain, batch, render, settle=True)
-        for n, (level, tag) in enumerate(((10_000, "a"), (args.scale, "b"))):
+        levels = [BASE_LEVEL, *sorted(set(args.scale) - {BASE_LEVEL})]
+        for n, level in enumerate(levels):
+            tag = "abcdefgh"[n]
             started = time.perf_counter()
             fill(sessions, level, rng)
             fill_seconds = time.perf_counter() - started
@@ -336,7 +339,14 @@ def run_scaling(args: argparse.Namespace) -> dict[str, Any]:
                 re.sub(r"'\{[^}]*\}'", "'{...}'", line) for line in plan
             ]
         engine.dispose()
-    low, high = (result["stored_levels"][str(k)] for k in (10_000, args.scale))
+    measured = list(result["stored_levels"].values())
+    for previous, level in pairwise(measured):
+        for doc in ("copy", "original"):
+            key = f"ms_per_{doc}_doc_pipeline"
+            level[f"{doc}_pipeline_cost_ratio_vs_previous_level"] = round(
+                level[key] / previous[key], 3
+            )
+    low, high = measured[0], measured[-1]
     for doc in ("copy", "original"):
         for what in ("pipeline", "match_store"):
             key = f"ms_per_{doc}_doc_{what}"
