@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test test-sqlite test-postgres lint typecheck bench-extraction bench-crawl bench bench-scale clean
+.PHONY: install demo test test-sqlite test-postgres lint typecheck bench-extraction bench-crawl bench bench-scale bench-views clean
 
 install: $(STAMP)
 
@@ -45,9 +45,13 @@ $(THESAURUS):
 bench: install $(THESAURUS)
 	$(BIN)/python bench/attribution.py $(BENCH_DATA)
 
-# Per-document cost at 10k and 100k stored documents, attribution latency, query plan.
+# Per-document cost at 10k, 30k, 100k and 300k stored documents, attribution latency, query plan.
 bench-scale: install $(THESAURUS)
-	$(BIN)/python bench/attribution.py $(BENCH_DATA) --scale 100000
+	$(BIN)/python bench/attribution.py $(BENCH_DATA) --scale 30000,100000,300000
+
+# Which fingerprint settings retrieve the attribution bench's copies, at how many band rows.
+bench-views: install $(THESAURUS)
+	$(BIN)/python bench/views.py $(BENCH_DATA) --seed 7 --seed 11 --seed 23
 
 bench-extraction: install
 	$(BIN)/python bench/extraction.py ../shared/data/article_extraction_benchmark

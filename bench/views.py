@@ -1,0 +1,115 @@
+"""Which fingerprint settings retrieve the attribution bench's copies, and at how many band rows.
+
+Retrieval alone, offline: for each seed the bench's corpus is built as ``make bench`` builds it,
+every document's body text is fingerprinted with each setting, and a pair counts as retrieved
+when the two documents share at least ``MATCH_MIN_SHARED_BANDS`` buckets (any view), as the
+candidate query asks. Only pairs that verification accepts (``pipelines.match.verify`` on the
+two texts, once per pair) are counted, so a setting is judged on the copies it could make
+pairs of. Also printed: band rows an article (each one a random write into the band index,
+what the per-document cost at scale grows with) and the unrelated pairs retrieved per document
+(the verifications a setting costs).
+
+    python bench/views.py [DATA_DIR] [--seed 7 --seed 11 --seed 23]
+        [--setting num_perm=20,threshold=0.3,skeleton_num_perm=28,anchor_sample=2 …]
+
+A setting is ``FingerprintConfig`` fields; the current defaults are always measured first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import itertools
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from attribution import CorpusBuilder, Doc, read_articles, read_republications
+from thesaurus import Spinner, load_thesaurus
+
+from pipelines.fingerprint import FingerprintConfig, fingerprint_text
+from pipelines.match import DocumentView, MatchConfig, verify
+
+CROWDED_BUCKET = 200
+"""A bucket this many documents share is skipped when counting pairs (a pair count of its
+square would dominate the run; the candidate query caps at 50 anyway)."""
+
+
+def parse_setting(text: str) -> FingerprintConfig:
+    """Read ``field=value,…`` into a :class:`FingerprintConfig` (other fields: defaults)."""
+    fields = {f.name: f.type for f in dataclasses.fields(FingerprintConfig)}
+    values: dict[str, int | float] = {}
+    for part in text.split(","):
+        name, _, value = part.partition("=")
+        if name not in fields:
+            raise argparse.ArgumentTypeError(f"no FingerprintConfig field {name!r}")
+        values[name] = float(value) if "threshold" in name else int(value)
+    return dataclasses.replace(FingerprintConfig(), **values)  # type: ignore[arg-type]
+
+
+def true_pairs(docs: list[Doc]) -> dict[tuple[int, int], str]:
+    """The (lower, higher) document indexes of each copy and its original, with the copy's kind."""
+    index = {d.url: i for i, d in enumerate(docs)}
+    pairs = {}
+    for i, doc in enumerate(docs):
+        for original in doc.originals:
+            j = index[original]
+            pairs[(min(i, j), max(i, j))] = doc.kind
+    return pairs
+
+
+def verifiable(docs: list[Doc], pairs: dict[tuple[int, int], str]) -> set[tuple[int, int]]:
+    """The pairs verification accepts when it is handed them."""
+
+    def view(i: int) -> DocumentView:
+        return DocumentView(url=docs[i].url, site=docs[i].site, text=docs[i].body, id=i + 1)
+
+    return {(i, j) for i, j in pairs if verify(view(i), view(j)) is not None}
+
+
+def retrieved(buckets: list[tuple[int, ...]], min_shared: int) -> set[tuple[int, int]]:
+    """The document pairs sharing at least ``min_shared`` buckets."""
+    holders: dict[int, list[int]] = defaultdict(list)
+    for i, doc_buckets in enumerate(buckets):
+        for bucket in set(doc_buckets):
+            holders[bucket].append(i)
+    shared: Counter[tuple[int, int]] = Counter()
+    for ids in holders.values():
+        if len(ids) <= CROWDED_BUCKET:
+            shared.update(itertools.combinations(ids, 2))
+    return {pair for pair, n in shared.items() if n >= min_shared}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data_dir", nargs="?", type=Path,
+                        default=Path("../shared/data/bbc_news_fulltext"))  # fmt: skip
+    parser.add_argument("--seed", type=int, action="append")
+    parser.add_argument("--setting", type=parse_setting, action="append", default=[])
+    parser.add_argument("--thesaurus", type=Path, default=Path("/usr/share/mythes/th_en_US_v2.dat"))
+    args = parser.parse_args()
+    settings = [FingerprintConfig(), *args.setting]
+    min_shared = MatchConfig().min_shared_bands
+    articles = read_articles(args.data_dir, keep_first_of_pairs=True)
+    republications = read_republications(args.data_dir, {key for key, _, _ in articles})
+    spinner = Spinner(load_thesaurus(args.thesaurus))
+    for seed in args.seed or [7]:
+        docs, _ = CorpusBuilder(articles, seed, spinner).build(900, 150, republications)
+        pairs = true_pairs(docs)
+        wanted = verifiable(docs, pairs)
+        print(f"seed {seed}: {len(docs)} documents, {len(pairs)} copy pairs, "
+              f"{len(wanted)} that verification accepts")  # fmt: skip
+        for setting in settings:
+            buckets = [tuple(b for _, b in fingerprint_text(d.body, setting).buckets) for d in docs]
+            found = retrieved(buckets, min_shared)
+            missed = Counter(pairs[p] for p in wanted - found)
+            rows = sum(map(len, buckets)) / len(docs)
+            print(
+                f"  rows {rows:5.1f}  retrieved {len(wanted & found) / len(wanted):.4f}"
+                f"  unrelated/doc {len(found - pairs.keys()) / len(docs):.2f}"
+                f"  missed {dict(missed) or '-'}  {setting}"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
