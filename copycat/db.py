@@ -50,7 +50,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    # Every article adds ~77 rows at random places of the band index: a 64 MB page cache
+    # Every article adds ~87 rows at random places of the band index: a 64 MB page cache
     # (default 2 MB) keeps its hot pages, and checkpointing every 160 MB of WAL rather than
     # every 4 MB writes each page that several articles touched back once. Writing pages back
     # is what grows with the index: at 100k articles this took the store stage from 3.5 to
