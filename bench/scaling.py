@@ -276,7 +276,7 @@ def run_scaling(args: argparse.Namespace) -> dict[str, Any]:
             ingest_batch(chain, batch, render, settle=True)
         levels = [BASE_LEVEL, *sorted(set(args.scale) - {BASE_LEVEL})]
         for n, level in enumerate(levels):
-            tag = "abcdefgh"[n]
+            tag = f"l{n}"
             started = time.perf_counter()
             fill(sessions, level, rng)
             fill_seconds = time.perf_counter() - started

@@ -39,8 +39,8 @@ from copycat.urls import origin_of
 from pipelines.extract import NotAnArticle, extract_page, extract_text_record
 from pipelines.match import (
     METHOD_VERSION,
-    OLDER_METHOD_ADVICE,
     DocumentView,
+    older_method_advice,
     older_method_pairs,
 )
 
@@ -181,7 +181,7 @@ def _warn_of_older_pairs(sessions: sessionmaker[Session]) -> None:
     with sessions() as session:
         older = older_method_pairs(session)
     if older:
-        print(f"warning: {OLDER_METHOD_ADVICE % (older, METHOD_VERSION)}", file=sys.stderr)
+        print(f"warning: {older_method_advice(older)}", file=sys.stderr)
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:

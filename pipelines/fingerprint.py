@@ -433,10 +433,11 @@ class FingerprintConfig:
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> Self:
         """Read the ``FINGERPRINT_*`` settings (the stage's, and the extraction workers')."""
+        default = cls()  # an unset setting keeps the field's default, kept in one place
         return cls(
-            shingle_size=settings.getint("FINGERPRINT_SHINGLE_SIZE", 3),
-            num_perm=settings.getint("FINGERPRINT_NUM_PERM", 40),
-            threshold=settings.getfloat("FINGERPRINT_THRESHOLD", 0.25),
+            shingle_size=settings.getint("FINGERPRINT_SHINGLE_SIZE", default.shingle_size),
+            num_perm=settings.getint("FINGERPRINT_NUM_PERM", default.num_perm),
+            threshold=settings.getfloat("FINGERPRINT_THRESHOLD", default.threshold),
         )
 
     @property

@@ -71,11 +71,13 @@ one anchor in two). Articles fingerprinted by 3 share few anchors with new ones 
 ``copycat rematch`` fingerprints them again."""
 
 
-OLDER_METHOD_ADVICE = (
-    "%d stored pairs were made by an older matching method than %s: the articles it stored "
-    "are indexed the old way and found less well until `copycat rematch` fingerprints and "
-    "matches them again"
-)
+def older_method_advice(pairs: int) -> str:
+    """Say that ``pairs`` stored pairs are an older method's, and what to do about it."""
+    return (
+        f"{pairs} stored pairs were made by an older matching method than {METHOD_VERSION}: "
+        "the articles it stored are indexed the old way and found less well until "
+        "`copycat rematch` fingerprints and matches them again"
+    )
 
 
 def older_method_pairs(session: Session) -> int:
@@ -667,7 +669,7 @@ class MatchPipeline:
             return
         if older:
             count(self.stats, "match/pairs_by_older_methods", older)
-            logger.warning(OLDER_METHOD_ADVICE, older, METHOD_VERSION)
+            logger.warning("%s", older_method_advice(older))
 
     def close_spider(self) -> None:
         """Stop the worker processes (started on the first item)."""

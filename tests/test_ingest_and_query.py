@@ -205,9 +205,10 @@ def test_candidate_lookup_uses_the_bucket_index(database_url: str) -> None:
 def _older_pairs_seen_by_a_crawl(database_url: str, caplog: pytest.LogCaptureFixture) -> int:
     """What the match stage counts, as a crawl opens, of pairs made by an older method."""
     stats = standalone_stats()
-    _, sessions = db.open_database(database_url)
+    engine, sessions = db.open_database(database_url)
     with caplog.at_level(logging.WARNING, logger="pipelines.match"):
         MatchPipeline(sessions, stats=stats).open_spider()
+    engine.dispose()
     return int(stats.get_value("match/pairs_by_older_methods", 0))
 
 
