@@ -12,8 +12,9 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from queue import Queue
+from queue import Empty, Queue
 from threading import Thread
+from time import monotonic
 from types import SimpleNamespace
 from typing import Any, Self, cast
 
@@ -30,7 +31,7 @@ from pipelines.extract import ExtractPipeline
 from pipelines.fingerprint import FingerprintConfig, FingerprintPipeline
 from pipelines.match import MatchConfig, MatchPipeline
 from pipelines.outages import describe_error
-from pipelines.stats import timed
+from pipelines.stats import count, timed
 from pipelines.store import StorePipeline
 
 logger = logging.getLogger(__name__)
@@ -157,11 +158,13 @@ class _DatabaseWriter:
     the ingest thread extracts and fingerprints the next pages. Order is kept, so each item is
     matched against every item before it, exactly as in a sequential ingest: items are
     matched and written in one open transaction, which sees its own writes, and committed
-    together every ``batch`` items or whenever the writer catches up with the ingest thread
-    (one commit per article was half the store's cost). If a batch fails on the database, it
-    is rolled back and its items go through the per-item path one by one (matched again, with
-    its retries and spill file): nothing is lost. A failure other than a drop stops the
-    writer and is raised in the ingest thread at its next ``put``.
+    together every ``batch`` items, or once the oldest of them has waited ``max_delay``
+    seconds (so a slow trickle of pages is still committed within a second of being ready).
+    Committing whenever the writer caught up with the ingest thread was one commit per page
+    (extraction is the slow side), a third of the store's CPU. If a batch fails on the
+    database, it is rolled back and its items go through the per-item path one by one
+    (matched again, with its retries and spill file): nothing is lost. A failure other than a
+    drop stops the writer and is raised in the ingest thread at its next ``put``.
     """
 
     _DONE = None
@@ -173,11 +176,13 @@ class _DatabaseWriter:
         on_progress: Callable[[IngestResult], None] | None,
         backlog: int = 16,
         batch: int = 50,
+        max_delay: float = 1.0,
     ) -> None:
         self.chain = chain
         self.result = result
         self.on_progress = on_progress
         self.batch = batch
+        self.max_delay = max_delay
         self.queue: Queue[tuple[int, ArticleItem] | None] = Queue(maxsize=backlog)
         self.error: BaseException | None = None
         self.thread = Thread(target=self._run, name="copycat-ingest-writer", daemon=True)
@@ -202,7 +207,19 @@ class _DatabaseWriter:
         pending: list[tuple[int, ArticleItem, int]] = []  # written, not yet committed
         session: Session | None = None
         site_ids: dict[str, int] = {}
-        while (entry := self.queue.get()) is not self._DONE:
+        commit_by = 0.0  # when the open batch is committed, full or not
+        while True:
+            # with a batch open, wait for the next item no longer than the batch's deadline
+            wait = None if session is None else max(0.0, commit_by - monotonic())
+            try:
+                entry = self.queue.get(timeout=wait)
+            except Empty:
+                if session is not None:
+                    self._commit(session, pending, site_ids)
+                session, pending = None, []
+                continue
+            if entry is self._DONE:
+                break
             if self.error is not None:
                 continue  # drain, so that the ingest thread never blocks on a full queue
             number, item = entry
@@ -211,6 +228,7 @@ class _DatabaseWriter:
                     session = self.chain.store.sessions()
                     session.begin()
                     site_ids = dict(self.chain.store.site_ids)
+                    commit_by = monotonic() + self.max_delay
                 self.chain.match.match_item(item, session)
                 pending.append((number, item, self.chain.store.write_in(session, item, site_ids)))
             except DropItem as drop:
@@ -219,7 +237,7 @@ class _DatabaseWriter:
                 self._abandon(session, [*pending, (number, item, 0)], error)
                 session, pending = None, []
                 continue
-            if session is not None and (len(pending) >= self.batch or self.queue.empty()):
+            if session is not None and (len(pending) >= self.batch or monotonic() >= commit_by):
                 self._commit(session, pending, site_ids)
                 session, pending = None, []
         if session is not None:
@@ -238,6 +256,7 @@ class _DatabaseWriter:
         except Exception as error:
             self._abandon(session, pending, error)
             return
+        count(self.chain.stats, "ingest/commits")
         session.close()
         self.chain.store.site_ids = site_ids
         for _, item, pruned in pending:
@@ -290,14 +309,16 @@ def ingest_lines(
     lines: Iterable[str],
     chain: PipelineChain,
     on_progress: Callable[[IngestResult], None] | None = None,
+    commit_delay: float = 1.0,
 ) -> IngestResult:
     """Ingest JSONL lines through ``chain``; bad lines are recorded and skipped.
 
     Pages are extracted and fingerprinted here while a writer thread matches and stores the
-    ones before them (see :class:`_DatabaseWriter`).
+    ones before them (see :class:`_DatabaseWriter`); an article is committed at most
+    ``commit_delay`` seconds after it was written.
     """
     result = IngestResult()
-    with _DatabaseWriter(chain, result, on_progress) as writer:
+    with _DatabaseWriter(chain, result, on_progress, max_delay=commit_delay) as writer:
         for number, line in iter_lines(lines):
             result.lines += 1
             try:

@@ -6,6 +6,8 @@ import csv
 import io
 import json
 import logging
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,7 +15,7 @@ from sqlalchemy import func, inspect, select, text
 from sqlalchemy.orm import Session
 
 from copycat import db
-from copycat.ingest import standalone_stats
+from copycat.ingest import IngestResult, PipelineChain, ingest_lines, standalone_stats
 from copycat.models import Article, ArticleProfile, Match
 from pipelines.match import METHOD_VERSION, MatchPipeline, candidate_plan
 from tests.conftest import run_cli
@@ -243,3 +245,37 @@ def test_rematch_recomputes_pairs_with_the_current_method(
     assert all(p["method"] == METHOD_VERSION and p["kind"] != "old" for p in after)
     since = run_cli("rematch", "--since", "2100-01-01", database=sqlite_url)
     assert "rematched 0 articles" in since.stdout
+
+
+def test_ingest_commits_in_batches_yet_within_the_delay(sqlite_url: str) -> None:
+    """Pages arriving at extraction's pace are committed many at a time, and an article never
+    waits uncommitted much longer than the commit delay, even while the input stalls."""
+    lines = [json.dumps(record) for record in build_corpus(30, seed=41).records]
+    _, sessions = db.open_database(sqlite_url)
+    chain = PipelineChain(sessions, standalone_stats())
+    reported: list[int] = []
+    seen_during_stall: list[tuple[int, int]] = []  # (committed, reported as stored)
+
+    def count_committed() -> int:
+        with sessions() as session:  # a session of its own: sees only what was committed
+            return session.scalar(select(func.count()).select_from(Article)) or 0
+
+    def arriving() -> Iterator[str]:
+        for number, line in enumerate(lines):
+            if number == 20:  # the input stalls for longer than the delay
+                time.sleep(1.0)
+                seen_during_stall.append((count_committed(), reported[-1] if reported else 0))
+            else:
+                time.sleep(0.01)  # the writer catches up after every page
+            yield line
+
+    def progress(result: IngestResult) -> None:
+        reported.append(result.stored)
+
+    result = ingest_lines(arriving(), chain, progress, commit_delay=0.4)
+    assert result.stored == count_committed() >= 28
+    # the 20 pages before the stall were committed during it, and reported as stored
+    [(committed, stored)] = seen_during_stall
+    assert committed == stored >= 18
+    # not one commit per page (the writer caught up after each): a handful of batches
+    assert chain.stats.get_value("ingest/commits") <= 4
