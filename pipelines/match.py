@@ -112,11 +112,14 @@ class MatchConfig:
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> Self:
         """Read the ``MATCH_*`` thresholds."""
+        default = cls()  # an unset setting keeps the field's default, kept in one place
         return cls(
-            min_coverage=settings.getfloat("MATCH_MIN_COVERAGE", 0.5),
-            min_passage_words=settings.getint("MATCH_MIN_PASSAGE_WORDS", 30),
-            max_candidates=settings.getint("MATCH_MAX_CANDIDATES", 50),
-            min_shared_bands=settings.getint("MATCH_MIN_SHARED_BANDS", 2),
+            min_coverage=settings.getfloat("MATCH_MIN_COVERAGE", default.min_coverage),
+            min_passage_words=settings.getint(
+                "MATCH_MIN_PASSAGE_WORDS", default.min_passage_words
+            ),
+            max_candidates=settings.getint("MATCH_MAX_CANDIDATES", default.max_candidates),
+            min_shared_bands=settings.getint("MATCH_MIN_SHARED_BANDS", default.min_shared_bands),
         )
 
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
+from scrapy.settings import Settings
 
 from copycat.demo.spinner import spin
 from copycat.demo.text import Article, NewsWriter
@@ -28,9 +29,10 @@ from pipelines.align import (
     profile_bytes,
 )
 from pipelines.direction import text_direction
-from pipelines.fingerprint import tokenize
+from pipelines.fingerprint import FingerprintConfig, tokenize
 from pipelines.match import (
     DocumentView,
+    MatchConfig,
     MatchVerdict,
     classify,
     decide_direction,
@@ -539,3 +541,12 @@ def test_a_report_quoting_a_whole_short_interview_is_not_its_copy() -> None:
     # the interview as a page of its own, under a line of the copycat's: a copy
     page = "Transfer news round-up.\n\n" + interview
     assert is_copy(align_profiles(profile(page), profile(interview)))
+
+
+def test_a_crawl_and_an_ingest_match_with_the_same_thresholds() -> None:
+    """The project's settings (a crawl's) and the configs' defaults (``copycat ingest``'s)
+    agree: one corpus crawled or ingested gets the same pairs."""
+    settings = Settings()
+    settings.setmodule("crawler.settings")
+    assert MatchConfig.from_settings(settings) == MatchConfig()
+    assert FingerprintConfig.from_settings(settings) == FingerprintConfig()
