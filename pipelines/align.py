@@ -42,7 +42,7 @@ from itertools import pairwise
 import numpy as np
 
 from pipelines.fingerprint import (
-    PLACEHOLDER,
+    PLACEHOLDER_HASH,
     STOPWORDS,
     Tokens,
     analyse,
@@ -233,9 +233,6 @@ def _per_sentence(sentence: np.ndarray, hashes: np.ndarray) -> tuple[np.ndarray,
     return (combined >> 32).astype(np.int32), (combined & 0xFFFFFFFF).astype(np.uint32)
 
 
-_PLACEHOLDER_HASH = word_hash(PLACEHOLDER)
-
-
 def _compute_profile(text: str) -> Profile:
     analysis = analyse(text)
     tokens = analysis.tokens
@@ -247,7 +244,7 @@ def _compute_profile(text: str) -> Profile:
         return _assemble(text, (), nothing, nothing.astype(bool), len(tokens), empty, empty)
     starts = np.fromiter((r[0] for r in ranges), np.int64, count)
     lengths = np.fromiter((r[1] - r[0] for r in ranges), np.int64, count)
-    quoted = np.fromiter(analysis.quoted, bool, len(tokens))
+    quoted = analysis.quoted
     quoted_words = np.add.reduceat(quoted.astype(np.int64), starts)
     # A sentence that is mostly a quote is the quote plus its attribution: discount it all.
     is_quote = quoted_words * 2 >= lengths
@@ -261,8 +258,8 @@ def _compute_profile(text: str) -> Profile:
     content = FeatureIndex.of(*_per_sentence(of_token[kept], keys[kept]), count)
 
     # Skeleton 3-grams, within sentences, a run of content words being one placeholder.
-    symbols = np.fromiter(map(word_hash, analysis.symbols), np.uint64, len(tokens))
-    placeholder = symbols == _PLACEHOLDER_HASH
+    symbols = analysis.symbol_hashes
+    placeholder = symbols == PLACEHOLDER_HASH
     repeat = np.zeros(len(tokens), dtype=bool)
     repeat[1:] = placeholder[1:] & placeholder[:-1] & (of_token[1:] == of_token[:-1])
     collapsed, collapsed_of = symbols[~repeat], of_token[~repeat]

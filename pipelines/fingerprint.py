@@ -261,7 +261,6 @@ def quoted_mask(text: str, tokens: Tokens) -> list[bool]:
     before the stray mark would then disagree with its original about them). Straight quotes
     tell opening from closing by the space before them.
     """
-    inside = [False] * len(tokens)
     regions: list[tuple[int, int]] = []
     open_at: int | None = None
     unquoted_from = 0  # where this paragraph's text outside quotations last began
@@ -287,6 +286,7 @@ def quoted_mask(text: str, tokens: Tokens) -> list[bool]:
     if open_at is not None:
         regions.append((open_at, len(text)))
     regions.sort()
+    inside = [False] * len(tokens)
     region = 0
     for i, (start, _) in enumerate(tokens.spans):
         while region < len(regions) and regions[region][1] < start:
@@ -298,25 +298,31 @@ def quoted_mask(text: str, tokens: Tokens) -> list[bool]:
     return inside
 
 
-def skeleton_tokens(text: str, tokens: Tokens) -> list[str]:
-    """Return one skeleton symbol per token: function words, numbers and names as themselves,
-    other (content) words as ``_``.
+def stands_as_itself(text: str, tokens: Tokens) -> list[bool]:
+    """Mark the tokens the skeleton keeps as themselves: function words, numbers and names.
 
     A capitalised word counts as a name unless it opens a sentence (any word may stand there,
-    a swapped one too).
+    a swapped one too). A loop, not numpy: for a page's few hundred tokens it is the faster.
     """
-    out: list[str] = []
+    kept: list[bool] = []
     previous_end = 0
     for word, (start, end) in zip(tokens.words, tokens.spans, strict=True):
         between = text[previous_end:start]
         previous_end = end
         first = text[start]
         if word in STOPWORDS or first.isdigit():
-            out.append(word)
+            kept.append(True)
             continue
-        opens = not out or not _OPENS_SENTENCE.isdisjoint(between)
-        out.append(word if first.isupper() and not opens else PLACEHOLDER)
-    return out
+        opens = not kept or not _OPENS_SENTENCE.isdisjoint(between)
+        kept.append(first.isupper() and not opens)
+    return kept
+
+
+def skeleton_tokens(text: str, tokens: Tokens) -> list[str]:
+    """Return one skeleton symbol per token: function words, numbers and names as themselves,
+    other (content) words as ``_`` (see :func:`stands_as_itself`)."""
+    kept = stands_as_itself(text, tokens)
+    return [w if k else PLACEHOLDER for w, k in zip(tokens.words, kept, strict=True)]
 
 
 def skeleton(text: str, tokens: Tokens, quoted: Sequence[bool] | None = None) -> list[str]:
@@ -325,30 +331,49 @@ def skeleton(text: str, tokens: Tokens, quoted: Sequence[bool] | None = None) ->
     Consecutive content words collapse into one placeholder, so a one-word synonym for a
     two-word phrase leaves the skeleton as it was. Quoted words (``quoted``) become a break.
     """
-    return collapse_skeleton(skeleton_tokens(text, tokens), quoted)
+    symbols = np.array(skeleton_tokens(text, tokens), dtype=object)
+    mask = None if quoted is None else np.array(quoted, dtype=bool)
+    return list(collapse_skeleton(symbols, PLACEHOLDER, BREAK, mask))
 
 
-def collapse_skeleton(symbols: Sequence[str], quoted: Sequence[bool] | None = None) -> list[str]:
-    """Turn per-token skeleton symbols into the skeleton (see :func:`skeleton`)."""
-    out: list[str] = []
-    for i, symbol in enumerate(symbols):
-        if quoted is not None and quoted[i]:
-            symbol = BREAK
-        if symbol in (PLACEHOLDER, BREAK) and out and out[-1] == symbol:
-            continue
-        out.append(symbol)
-    return out
+def collapse_skeleton(
+    symbols: np.ndarray, placeholder: object, gap: object, quoted: np.ndarray | None = None
+) -> np.ndarray:
+    """Turn per-token skeleton symbols (strings or their hashes) into the skeleton.
+
+    Quoted tokens become ``gap``; a run of ``placeholder`` or of ``gap`` collapses to one.
+    """
+    if quoted is not None:
+        symbols = np.where(quoted, np.array(gap, dtype=symbols.dtype), symbols)
+    if len(symbols) < 2:
+        return symbols
+    # a symbol is dropped when it repeats the one before it (which was kept, or repeats too)
+    repeat = (symbols[1:] == symbols[:-1]) & ((symbols[1:] == placeholder) | (symbols[1:] == gap))
+    return symbols[np.concatenate(([True], ~repeat))]
 
 
 @dataclass(frozen=True, slots=True)
 class TextAnalysis:
-    """A text's tokens with the per-token facts both fingerprinting and alignment read."""
+    """A text's tokens with the per-token facts both fingerprinting and alignment read.
+
+    Arrays, shared by every caller of :func:`analyse`: never written to.
+    """
 
     tokens: Tokens
-    quoted: tuple[bool, ...]
+    word_hashes: np.ndarray
+    """Per token: its :func:`word_hash` (uint64)."""
+    quoted: np.ndarray
     """Per token: inside quotation marks (:func:`quoted_mask`)."""
-    symbols: tuple[str, ...]
-    """Per token: its skeleton symbol (:func:`skeleton_tokens`)."""
+    symbol_hashes: np.ndarray
+    """Per token: the hash of its skeleton symbol, itself or ``_`` (:func:`stands_as_itself`)."""
+
+    def skeleton_hashes(self) -> np.ndarray:
+        """The hashes of the text's skeleton, quotations cut out (see :func:`skeleton`)."""
+        return collapse_skeleton(self.symbol_hashes, PLACEHOLDER_HASH, _BREAK_HASH, self.quoted)
+
+
+PLACEHOLDER_HASH = np.uint64(word_hash(PLACEHOLDER))
+_BREAK_HASH = np.uint64(word_hash(BREAK))
 
 
 @lru_cache(maxsize=512)
@@ -359,9 +384,13 @@ def analyse(text: str) -> TextAnalysis:
     has just read.
     """
     tokens = tokenize(text)
-    return TextAnalysis(
-        tokens, tuple(quoted_mask(text, tokens)), tuple(skeleton_tokens(text, tokens))
-    )
+    hashes = word_hashes(tokens.words)
+    kept = np.fromiter(stands_as_itself(text, tokens), bool, len(tokens))
+    symbols = np.where(kept, hashes, PLACEHOLDER_HASH)
+    quoted = np.fromiter(quoted_mask(text, tokens), bool, len(tokens))
+    for array in (hashes, symbols, quoted):
+        array.flags.writeable = False  # shared by every caller of the cache
+    return TextAnalysis(tokens, hashes, quoted, symbols)
 
 
 @lru_cache(maxsize=1)
@@ -370,31 +399,22 @@ def _plain_symbol_hashes() -> np.ndarray:
     return np.array(sorted({word_hash(s) for s in (*STOPWORDS, PLACEHOLDER, BREAK)}), np.uint64)
 
 
-def anchor_hashes(
-    shape: Sequence[str],
-    size: int,
-    sample: int,
-    cap: int,
-    hashed: np.ndarray | None = None,
-) -> list[int]:
+def anchor_hashes(hashed: np.ndarray, size: int, sample: int, cap: int) -> list[int]:
     """Return sampled hashes of the skeleton ``size``-grams that hold a name or a number.
 
+    ``hashed``: the skeleton's symbol hashes (:meth:`TextAnalysis.skeleton_hashes`).
     Content-defined sampling (hash mod ``sample``) keeps the same grams in every text that
     has them, so a copy of any part of a text shares anchors in proportion to its length:
     containment, which MinHash's Jaccard cannot see for an excerpt or half of a stitched page.
     Grams must hold a name or number (generic function-word patterns would pair everything)
     and no quotation (independent reports quote the same words). Vectorised: hashing one gram
-    at a time cost more than the rest of the fingerprint. ``hashed``: the symbols'
-    :func:`word_hashes`, if the caller has them already.
+    at a time cost more than the rest of the fingerprint.
     """
-    count = len(shape) - size + 1
-    if count <= 0:
+    if len(hashed) - size + 1 <= 0:
         return []
-    if hashed is None:
-        hashed = word_hashes(shape)
     combined = shingle_values(hashed, size)
     special = ~np.isin(hashed, _plain_symbol_hashes())
-    breaks = hashed == word_hash(BREAK)
+    breaks = hashed == _BREAK_HASH
 
     def window_sum(flags: np.ndarray) -> np.ndarray:
         totals = np.concatenate(([0], np.cumsum(flags, dtype=np.int32)))
@@ -470,18 +490,18 @@ def fingerprint_text(text: str, config: FingerprintConfig = FingerprintConfig())
     """Compute the exact hash, MinHash signature and band buckets of a body text."""
     analysis = analyse(text)
     words = analysis.tokens.words
-    signature = _hasher(config.num_perm).signature(shingle_hashes(words, config.shingle_size))
+    shingles = np.unique(shingle_values(analysis.word_hashes, config.shingle_size))
+    signature = _hasher(config.num_perm).signature(shingles)
     bands, rows = config.bands_rows
     buckets = band_buckets(signature, bands, rows)
-    shape = collapse_skeleton(analysis.symbols, analysis.quoted)
-    if len(shape) >= config.skeleton_size:
-        shape_hashes = word_hashes(shape)
+    shape_hashes = analysis.skeleton_hashes()
+    if len(shape_hashes) >= config.skeleton_size:
         skeleton_signature = _hasher(config.skeleton_num_perm, seed=2).signature(
             np.unique(shingle_values(shape_hashes, config.skeleton_size))
         )
         buckets += view_band_buckets(skeleton_signature, *config.skeleton_bands_rows, view=1)
         anchors = anchor_hashes(
-            shape, config.skeleton_size, config.anchor_sample, config.max_anchors, shape_hashes
+            shape_hashes, config.skeleton_size, config.anchor_sample, config.max_anchors
         )
         buckets += [(2 * VIEW_STRIDE, anchor) for anchor in anchors]
     return Fingerprint(
