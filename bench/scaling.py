@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import random
 import re
@@ -42,7 +43,7 @@ from sqlalchemy import Connection, delete, func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 from thesaurus import Spinner, load_thesaurus
 
-from copycat.db import make_engine, open_database
+from copycat.db import WAL_CHECKPOINT_PAGES, make_engine, open_database
 from copycat.ingest import PipelineChain, parse_record, standalone_stats
 from copycat.models import Article, LshBucket, Site
 from copycat.queries import attribute_document
@@ -136,8 +137,42 @@ def scratch_database(server_url: str | None, tmp: str) -> Iterator[str]:
         server.dispose()
 
 
-INDEX_STAGES = ("match", "store")
-"""The stages that read and write the band index: their cost is the one that could grow."""
+def band_index_pages(session: Session) -> int:
+    """Return the pages of the band index's (bucket, article_id) B-tree."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":  # a WITHOUT ROWID table: the key's B-tree is all
+        sql = f"SELECT count(*) FROM dbstat WHERE name = '{LshBucket.__tablename__}'"
+    else:
+        index = f"{LshBucket.__tablename__}_pkey"
+        sql = f"SELECT pg_relation_size('{index}') / current_setting('block_size')::int"
+    return int(connection.exec_driver_sql(sql).scalar_one())
+
+
+def pages_touched(rows: float, pages: float) -> float:
+    """Expected distinct pages that ``rows`` inserts at random keys touch in a B-tree of
+    ``pages`` leaves: what a checkpoint after them writes back (a page written by several
+    articles is written once)."""
+    return pages * -math.expm1(rows * math.log1p(-1 / pages)) if pages > 1 else min(rows, 1)
+
+
+def crawl_write_back_model(rows_per_page: float) -> dict[str, float]:
+    """Pages written back per article in a crawl, at archive sizes up to a million articles.
+
+    A crawl commits each article and SQLite checkpoints every ``WAL_CHECKPOINT_PAGES`` pages
+    of WAL: about that many band rows, since each row of an article dirties a page of its
+    own. Per article, ``pages_touched`` of those rows over the rows per checkpoint; it grows
+    with the index until the index holds many more pages than a checkpoint's rows, and never
+    beyond the rows an article writes.
+    """
+    per_checkpoint = WAL_CHECKPOINT_PAGES / ROWS_PER_ARTICLE  # articles between checkpoints
+    return {
+        str(articles): round(
+            pages_touched(WAL_CHECKPOINT_PAGES, articles * ROWS_PER_ARTICLE / rows_per_page)
+            / per_checkpoint,
+            1,
+        )
+        for articles in (10_000, 30_000, 100_000, 300_000, 1_000_000)
+    }
 
 
 @dataclass(frozen=True)
@@ -146,10 +181,17 @@ class BatchCost:
 
     wall_ms: float
     cpu_ms: float
-    index_stages_ms: float
-    """Of the wall time, in the match and store stages (the band index's readers and writer)
-    and writing the pages back."""
+    match_ms: float
+    store_ms: float
+    write_back_ms: float
+    """Writing the batch's pages back into the database file (the checkpoint after it)."""
     pairs: int
+
+    @property
+    def index_stages_ms(self) -> float:
+        """Of the wall time, in the match and store stages (the band index's readers and
+        writer) and writing the pages back."""
+        return self.match_ms + self.store_ms + self.write_back_ms
 
 
 @contextmanager
@@ -186,11 +228,11 @@ def ingest_batch(
     if not settle:
         write_back(chain.store.sessions)
 
-    def counters() -> tuple[float, int]:
+    def counters() -> tuple[float, float, int]:
         get = chain.stats.get_value
-        return sum(get(f"{s}/seconds", 0.0) for s in INDEX_STAGES), get("store/pairs", 0)
+        return get("match/seconds", 0.0), get("store/seconds", 0.0), get("store/pairs", 0)
 
-    index_before, pairs_before = counters()
+    match_before, store_before, pairs_before = counters()
     started, cpu_started = time.perf_counter(), time.process_time()
     for doc, html in pages:
         record = json.dumps({"url": doc.url, "html": html, "site": doc.site,
@@ -200,13 +242,14 @@ def ingest_batch(
     if not settle:
         write_back(chain.store.sessions)
     ended, cpu = time.perf_counter(), time.process_time() - cpu_started
-    index_after, pairs_after = counters()
-    index_seconds = index_after - index_before + (ended - processed)
-    elapsed = ended - started
+    match_after, store_after, pairs_after = counters()
+    per_doc_ms = 1000 / len(docs)
     return BatchCost(
-        wall_ms=elapsed / len(docs) * 1000,
-        cpu_ms=cpu / len(docs) * 1000,
-        index_stages_ms=index_seconds / len(docs) * 1000,
+        wall_ms=(ended - started) * per_doc_ms,
+        cpu_ms=cpu * per_doc_ms,
+        match_ms=(match_after - match_before) * per_doc_ms,
+        store_ms=(store_after - store_before) * per_doc_ms,
+        write_back_ms=(ended - processed) * per_doc_ms,
         pairs=pairs_after - pairs_before,
     )
 
@@ -297,7 +340,8 @@ def run_scaling(args: argparse.Namespace) -> dict[str, Any]:
             floor = bare_extraction_ms(originals, render)
             with sessions() as session:
                 stored = session.scalar(select(func.count()).select_from(Article))
-                rows = session.scalar(select(func.count()).select_from(LshBucket))
+                rows = session.scalar(select(func.count()).select_from(LshBucket)) or 0
+                pages = band_index_pages(session)
                 latencies = []
                 found = 0
                 for copy in copies[:30]:
@@ -325,6 +369,19 @@ def run_scaling(args: argparse.Namespace) -> dict[str, Any]:
                 "cpu_ms_per_copy_doc_pipeline": round(copy_cost.cpu_ms, 2),
                 "ms_per_original_doc_match_store": round(original_cost.index_stages_ms, 2),
                 "ms_per_copy_doc_match_store": round(copy_cost.index_stages_ms, 2),
+                # where the index stages' time goes, for the originals: lookup (and reading
+                # candidates), inserts and commits, the checkpoint after the batch
+                "ms_per_original_doc_match_store_write_back": [
+                    round(original_cost.match_ms, 2),
+                    round(original_cost.store_ms, 2),
+                    round(original_cost.write_back_ms, 2),
+                ],
+                "band_index_pages": pages,
+                # what the checkpoint after the 200 originals writes back of the band index,
+                # modelled (see pages_touched): the part of the write-back that grows
+                "modelled_index_pages_written_back_per_original_doc": round(
+                    pages_touched(per_batch * ROWS_PER_ARTICLE, pages) / per_batch, 1
+                ),
                 "copies_paired": f"{copy_cost.pairs}/{len(copies)}",
                 "attribute_ms_median": round(statistics.median(latencies) * 1000, 2),
                 "attribute_ms_p90": round(statistics.quantiles(latencies, n=10)[-1] * 1000, 2),
@@ -347,6 +404,9 @@ def run_scaling(args: argparse.Namespace) -> dict[str, Any]:
                 level[key] / previous[key], 3
             )
     low, high = measured[0], measured[-1]
+    result["crawl_model_index_pages_written_back_per_article"] = crawl_write_back_model(
+        high["bucket_rows"] / high["band_index_pages"]
+    )
     for doc in ("copy", "original"):
         for what in ("pipeline", "match_store"):
             key = f"ms_per_{doc}_doc_{what}"
