@@ -15,7 +15,7 @@ from functools import lru_cache
 from time import perf_counter
 from typing import TYPE_CHECKING, Any, Self
 
-from sqlalchemy import Connection, Row, Select, func, select
+from sqlalchemy import Connection, Select, bindparam, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -115,9 +115,7 @@ class MatchConfig:
         default = cls()  # an unset setting keeps the field's default, kept in one place
         return cls(
             min_coverage=settings.getfloat("MATCH_MIN_COVERAGE", default.min_coverage),
-            min_passage_words=settings.getint(
-                "MATCH_MIN_PASSAGE_WORDS", default.min_passage_words
-            ),
+            min_passage_words=settings.getint("MATCH_MIN_PASSAGE_WORDS", default.min_passage_words),
             max_candidates=settings.getint("MATCH_MAX_CANDIDATES", default.max_candidates),
             min_shared_bands=settings.getint("MATCH_MIN_SHARED_BANDS", default.min_shared_bands),
         )
@@ -352,7 +350,7 @@ def view_query() -> Select[Any]:
     return select(*_VIEW_COLUMNS).join(Site, Site.id == Article.site_id)
 
 
-def view_of(row: Row[*tuple[Any, ...]]) -> DocumentView:
+def view_of(row: Sequence[Any]) -> DocumentView:
     """Build the matching view of a stored article from a :func:`view_query` row."""
     (id_, url, origin, role, name, text, title, published_at, first_seen_at, canonical_url,
      links, source_url_hint, published_source) = row  # fmt: skip
@@ -437,36 +435,38 @@ def views_by_id(
     """Return the matching views of the articles ``ids`` (in that order), other sites only.
 
     ``limit`` caps the result after the site filter (the ids are in most-shared-bands order).
-    No ids, no query. Their alignment profiles are at hand afterwards (:func:`load_profiles`).
+    No ids, no query. Their stored alignment profiles come in the same query, and those this
+    process has not profiled yet are loaded: another process (a crawl's other worker, an
+    earlier run) profiled them when it matched them, and loading costs about a fifteenth of
+    profiling the text again. A view with no usable stored profile (none stored, another
+    format) is profiled when needed.
     """
     if not ids:
         return []
     rows = session.execute(
-        view_query().where(Article.id.in_(list(ids)), Site.origin != exclude_site_origin)
+        _views_with_profiles(), {"ids": list(ids), "other_than": exclude_site_origin}
     )
-    by_id = {view.id: view for view in map(view_of, rows)}
-    views = [by_id[i] for i in ids if i in by_id][:limit]
-    load_profiles(session, views)
-    return views
+    by_id: dict[int, DocumentView] = {}
+    for *columns, data in rows:
+        view = by_id[columns[0]] = view_of(columns)
+        if data is not None and not is_profiled(view.text):
+            load_profile(view.text, data)
+    return [by_id[i] for i in ids if i in by_id][:limit]
 
 
-def load_profiles(session: Session, views: Sequence[DocumentView]) -> int:
-    """Load the stored alignment profiles of the views this process has not profiled yet.
-
-    Another process (a crawl's other worker, an earlier run) profiled them when it matched
-    them: loading costs about a fifteenth of profiling the text again. Returns how many
-    loaded; a view with no usable stored profile (none stored, another format) is profiled
-    when needed.
-    """
-    wanted = {view.id: view.text for view in views if not is_profiled(view.text)}
-    if not wanted:
-        return 0
-    rows = session.execute(
-        select(ArticleProfile.article_id, ArticleProfile.data).where(
-            ArticleProfile.article_id.in_(list(wanted))
+@lru_cache(maxsize=1)
+def _views_with_profiles() -> Select[Any]:
+    """The views of given ids, other sites only, with their stored profiles: built once (it
+    runs for every page with candidates, and building it cost as much as running it)."""
+    return (
+        view_query()
+        .add_columns(ArticleProfile.data)
+        .outerjoin(ArticleProfile, ArticleProfile.article_id == Article.id)
+        .where(
+            Article.id.in_(bindparam("ids", expanding=True)),
+            Site.origin != bindparam("other_than"),
         )
     )
-    return sum(load_profile(wanted[article_id], data) is not None for article_id, data in rows)
 
 
 def own_profile(view: DocumentView) -> bytes | None:
