@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from scrapy import signals
 from scrapy.exceptions import DropItem
-from sqlalchemy import Row, Table, delete, or_, select, text
+from sqlalchemy import Row, Select, Table, bindparam, delete, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -344,17 +344,23 @@ def prune_sibling_pairs(session: Session, partners: set[int]) -> int:
 
     ``partners``: an article and every article it is paired with.
     """
-    rows = session.execute(
-        select(Match.copy_id, Match.original_id, Match.score).where(
-            Match.copy_id.in_(partners), Match.original_id.in_(partners)
-        )
-    ).all()
+    among = list(partners)
+    rows = session.execute(_pairs_among(), {"copies": among, "originals": among}).all()
     redundant = redundant_pairs({(c, o): score for c, o, score in rows})
     for copy_id, original_id in redundant:
         session.execute(
             delete(Match).where(Match.copy_id == copy_id, Match.original_id == original_id)
         )
     return len(redundant)
+
+
+@cache
+def _pairs_among() -> Select[int, int, float]:
+    """The pairs between given articles: built once (it runs for every article with a pair)."""
+    return select(Match.copy_id, Match.original_id, Match.score).where(
+        Match.copy_id.in_(bindparam("copies", expanding=True)),
+        Match.original_id.in_(bindparam("originals", expanding=True)),
+    )
 
 
 # --------------------------------------------------------------------------- faults
