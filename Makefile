@@ -32,7 +32,7 @@ lint: install
 	$(BIN)/ruff format --check .
 
 typecheck: install
-	$(BIN)/mypy copycat crawler pipelines
+	$(BIN)/mypy copycat crawler pipelines migrations bench tests
 
 # Attribution benchmark: copies of every kind made from the BBC articles with our thesaurus
 # spinner (Debian's mythes-en-us, installed here if missing), against the datasketch baseline.

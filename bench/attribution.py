@@ -193,7 +193,7 @@ def read_republications(data_dir: Path, stored: set[str]) -> list[Republication]
 def _paragraphs(block: str) -> list[str]:
     """Cut a long block (many files keep a whole story in two or three) into 2-4 sentences."""
     sentences = [s for s in re.split(r"(?<=[.!?\"”])\s+(?=[\"“A-Z0-9])", block) if s]
-    out = []
+    out: list[str] = []
     i = 0
     while i < len(sentences):
         size = 2 + (len(out) + len(block)) % 3

@@ -33,13 +33,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
-from typing import Any
+from typing import Any, cast
 
 import trafilatura
 from attribution import BASE_LEVEL, T0, Doc, page, read_articles
 from checkpoint import ROWS_PER_ARTICLE
 from chrome import Chrome, site_chrome
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, Engine, Table, delete, func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 from thesaurus import Spinner, load_thesaurus
 
@@ -63,7 +63,7 @@ def insert_bucket_rows(session: Session, rows: list[tuple[int, int, int]]) -> No
                 copy.write_row(row)
         return
     session.execute(
-        insert(LshBucket.__table__),
+        insert(cast(Table, LshBucket.__table__)),
         [{"bucket": bucket, "band": band, "article_id": article} for bucket, band, article in rows],
     )
 
@@ -84,7 +84,7 @@ def fill(sessions: sessionmaker[Session], upto: int, rng: random.Random) -> None
         batch = 5000
         for start in range(have, upto, batch):
             n = min(batch, upto - start)
-            articles = [
+            articles: list[dict[str, Any]] = [
                 {
                     "site_id": site_id, "url": f"https://filler.example/a/{start + i}",
                     "fetched_url": f"https://filler.example/a/{start + i}", "canonical_url": None,
@@ -97,7 +97,7 @@ def fill(sessions: sessionmaker[Session], upto: int, rng: random.Random) -> None
                 }
                 for i in range(n)
             ]  # fmt: skip
-            session.execute(insert(Article.__table__), articles)
+            session.execute(insert(cast(Table, Article.__table__)), articles)
             first_id = session.scalar(
                 select(Article.id).where(Article.url == f"https://filler.example/a/{start}")
             )
@@ -200,6 +200,7 @@ def autocommit_connection(sessions: sessionmaker[Session]) -> Iterator[Connectio
     cannot run in one: VACUUM, CHECKPOINT, a WAL checkpoint)."""
     with sessions() as session:
         engine = session.get_bind()
+    assert isinstance(engine, Engine)  # the sessions are bound to an engine
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         yield connection
 

@@ -144,11 +144,11 @@ def main() -> int:
                 f"  missed {dict(missed) or '-'}  {setting}"
             )
     share = 0.4
-    pairs = [pair for pair in partial_copies(articles, share) if accepted(*pair)]
-    print(f"{share:.0%} of each of {len(articles)} articles, verbatim: {len(pairs)} pairs that "
-          "verification accepts")  # fmt: skip
+    partials = [pair for pair in partial_copies(articles, share) if accepted(*pair)]
+    print(f"{share:.0%} of each of {len(articles)} articles, verbatim: {len(partials)} pairs "
+          "that verification accepts")  # fmt: skip
     for setting in settings:
-        print(f"  retrieved {retrieved_partials(pairs, setting, min_shared)}  {setting}")
+        print(f"  retrieved {retrieved_partials(partials, setting, min_shared)}  {setting}")
     return 0
 
 

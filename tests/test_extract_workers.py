@@ -119,6 +119,7 @@ def test_a_dead_worker_drops_its_page_and_a_new_pool_takes_over() -> None:
     async def scenario() -> ArticleItem:
         await pipeline.process_item(pages[0])  # the worker is up
         for child in multiprocessing.active_children():
+            assert child.pid is not None  # started
             os.kill(child.pid, signal.SIGKILL)  # as the kernel's OOM killer would
         with pytest.raises(DropItem, match="worker_crashed") as dropped:
             await pipeline.process_item(pages[1])

@@ -396,7 +396,7 @@ def test_the_feature_index_counts_exactly_the_features_two_sentences_share() -> 
         )
 
 
-def _alignment_facts(a: Profile, b: Profile) -> tuple[object, ...]:
+def _alignment_facts(a: Profile, b: Profile) -> tuple[float, float, int, float, tuple[object, ...]]:
     found = align_profiles(a, b)
     return (found.a_coverage, found.b_coverage, found.longest_run, found.in_order, found.pairs)
 

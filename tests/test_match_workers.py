@@ -143,7 +143,7 @@ def test_a_profile_made_by_one_process_is_loaded_by_the_next(sqlite_url: str) ->
     with sessions() as session:
         rows = session.execute(select(ArticleProfile.article_id, ArticleProfile.data)).all()
         stored = {article_id: data for article_id, data in rows}
-        articles = session.scalar(select(func.count()).select_from(Article))
+        articles = session.scalar(select(func.count()).select_from(Article)) or 0
         texts = {i: text for i, text in session.execute(select(Article.id, Article.text))}
     # Profiles are kept when matching made them (an article with candidates), not for all.
     assert 0 < len(stored) < articles
