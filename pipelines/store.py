@@ -56,7 +56,7 @@ from pipelines.outages import (
     retry_transient,
     sleep_on_reactor,
 )
-from pipelines.stats import add_seconds, count, timed
+from pipelines.stats import count, timed
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -504,14 +504,14 @@ class StorePipeline(_DatabaseStage):
             DropItem: the database stayed unavailable for ``retry_seconds``; the item is in
                 the spill file by then.
         """
-        started = time.perf_counter()
         try:
-            pruned = retry_transient(
-                lambda: self._store_once(item),
-                self.retry_seconds,
-                f"storing {item.url}",
-                on_retry=lambda _error: count(self.stats, "store/retries"),
-            )
+            with timed(self.stats, "store"):
+                pruned = retry_transient(
+                    lambda: self._store_once(item),
+                    self.retry_seconds,
+                    f"storing {item.url}",
+                    on_retry=lambda _error: count(self.stats, "store/retries"),
+                )
         except Exception as error:
             if not is_transient(error):
                 raise
@@ -520,7 +520,6 @@ class StorePipeline(_DatabaseStage):
             raise DropItem(
                 f"database unavailable, spilled to {self.spill.path}: {item.url}"
             ) from None
-        add_seconds(self.stats, "store/seconds", time.perf_counter() - started)
         self.count_stored(item, pruned)
         return item
 
