@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test test-sqlite test-postgres lint typecheck bench-extraction bench-crawl bench bench-scale bench-views clean
+.PHONY: install demo test test-sqlite test-postgres lint typecheck bench-extraction bench-crawl bench bench-scale bench-views bench-stages clean
 
 install: $(STAMP)
 
@@ -52,6 +52,10 @@ bench-scale: install $(THESAURUS)
 # Which fingerprint settings retrieve the attribution bench's copies, at how many band rows.
 bench-views: install $(THESAURUS)
 	$(BIN)/python bench/views.py $(BENCH_DATA) --seed 7 --seed 11 --seed 23
+
+# CPU per document of fingerprint, match and store alone, in one thread, on make bench's pages.
+bench-stages: install $(THESAURUS)
+	$(BIN)/python bench/stages.py $(BENCH_DATA)
 
 bench-extraction: install
 	$(BIN)/python bench/extraction.py ../shared/data/article_extraction_benchmark

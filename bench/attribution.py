@@ -550,7 +550,19 @@ def evaluate(
     return result
 
 
-def run_corpus(args: argparse.Namespace) -> dict[str, object]:
+@dataclass
+class BenchCorpus:
+    """The bench's labelled documents and their pages, and the random source that goes on."""
+
+    docs: list[Doc]
+    pages: dict[str, str]
+    """Page HTML by document URL."""
+    rng: random.Random
+    """Seeded: what the run draws next (the ingest order's shifts, undated records)."""
+
+
+def build_corpus(args: argparse.Namespace) -> BenchCorpus:
+    """Build the labelled corpus of ``args.seed`` and render its pages (and say so on stderr)."""
     articles = read_articles(args.data_dir, keep_first_of_pairs=True)
     republications = read_republications(args.data_dir, {key for key, _, _ in articles})
     spinner = Spinner(load_thesaurus(args.thesaurus))
@@ -571,6 +583,27 @@ def run_corpus(args: argparse.Namespace) -> dict[str, object]:
         f"median page {weights[len(weights) // 2] / 1000:.0f} KB)",
         file=sys.stderr,
     )
+    return BenchCorpus(docs, pages, rng)
+
+
+def add_corpus_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options that pick and render the corpus (shared by the benches built on it)."""
+    parser.add_argument("data_dir", nargs="?", type=Path,
+                        default=Path("../shared/data/bbc_news_fulltext"))  # fmt: skip
+    parser.add_argument("--originals", type=int, default=900, help="articles that get a copy")
+    parser.add_argument("--heldout", type=int, default=150, help="held-out quote-sharing reports")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--thesaurus", type=Path, default=Path("/usr/share/mythes/th_en_US_v2.dat"))
+    parser.add_argument(
+        "--thin", action="store_true",
+        help="bare 3 KB article pages instead of ones in realistic page chrome (bench/chrome.py)",
+    )  # fmt: skip
+
+
+def run_corpus(args: argparse.Namespace) -> dict[str, object]:
+    corpus = build_corpus(args)
+    docs, pages, rng = corpus.docs, corpus.pages, corpus.rng
+    weights = sorted(len(html) for html in pages.values())
 
     # Bare extraction on the same pages: the floor the pipeline is measured against.
     started = time.perf_counter()
@@ -708,12 +741,7 @@ def scale_levels(value: str) -> list[int]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("data_dir", nargs="?", type=Path,
-                        default=Path("../shared/data/bbc_news_fulltext"))  # fmt: skip
-    parser.add_argument("--originals", type=int, default=900, help="articles that get a copy")
-    parser.add_argument("--heldout", type=int, default=150, help="held-out quote-sharing reports")
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--thesaurus", type=Path, default=Path("/usr/share/mythes/th_en_US_v2.dat"))
+    add_corpus_arguments(parser)
     parser.add_argument(
         "--scale", type=scale_levels, default=[],
         help="scaling mode: stored documents to measure at besides 10k (N or N,M,…)",
@@ -724,10 +752,6 @@ def main() -> int:
         "dropped) instead of a temporary SQLite file",
     )  # fmt: skip
     parser.add_argument("--json", action="store_true")
-    parser.add_argument(
-        "--thin", action="store_true",
-        help="bare 3 KB article pages instead of ones in realistic page chrome (bench/chrome.py)",
-    )  # fmt: skip
     args = parser.parse_args()
     if args.scale:
         from scaling import run_scaling
