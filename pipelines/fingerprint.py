@@ -123,9 +123,9 @@ def shingle_values(hashed: np.ndarray, size: int) -> np.ndarray:
     return combined
 
 
-def shingle_hashes(words: Sequence[str], size: int) -> np.ndarray:
-    """Return the distinct 64-bit hashes of the word ``size``-shingles of ``words``."""
-    return np.unique(shingle_values(word_hashes(words), size))
+def shingle_hashes(hashed: np.ndarray, size: int) -> np.ndarray:
+    """Return the distinct 64-bit hashes of the ``size``-shingles, from the tokens' hashes."""
+    return np.unique(shingle_values(hashed, size))
 
 
 class MinHasher:
@@ -261,6 +261,7 @@ def quoted_mask(text: str, tokens: Tokens) -> list[bool]:
     before the stray mark would then disagree with its original about them). Straight quotes
     tell opening from closing by the space before them.
     """
+    inside = [False] * len(tokens)
     regions: list[tuple[int, int]] = []
     open_at: int | None = None
     unquoted_from = 0  # where this paragraph's text outside quotations last began
@@ -286,7 +287,6 @@ def quoted_mask(text: str, tokens: Tokens) -> list[bool]:
     if open_at is not None:
         regions.append((open_at, len(text)))
     regions.sort()
-    inside = [False] * len(tokens)
     region = 0
     for i, (start, _) in enumerate(tokens.spans):
         while region < len(regions) and regions[region][1] < start:
@@ -490,14 +490,14 @@ def fingerprint_text(text: str, config: FingerprintConfig = FingerprintConfig())
     """Compute the exact hash, MinHash signature and band buckets of a body text."""
     analysis = analyse(text)
     words = analysis.tokens.words
-    shingles = np.unique(shingle_values(analysis.word_hashes, config.shingle_size))
+    shingles = shingle_hashes(analysis.word_hashes, config.shingle_size)
     signature = _hasher(config.num_perm).signature(shingles)
     bands, rows = config.bands_rows
     buckets = band_buckets(signature, bands, rows)
     shape_hashes = analysis.skeleton_hashes()
     if len(shape_hashes) >= config.skeleton_size:
         skeleton_signature = _hasher(config.skeleton_num_perm, seed=2).signature(
-            np.unique(shingle_values(shape_hashes, config.skeleton_size))
+            shingle_hashes(shape_hashes, config.skeleton_size)
         )
         buckets += view_band_buckets(skeleton_signature, *config.skeleton_bands_rows, view=1)
         anchors = anchor_hashes(

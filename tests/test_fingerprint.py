@@ -28,6 +28,7 @@ from pipelines.fingerprint import (
     skeleton,
     tokenize,
     view_band_buckets,
+    word_hashes,
 )
 from pipelines.match import METHOD_VERSION
 
@@ -73,7 +74,7 @@ def test_minhash_estimates_jaccard_within_tolerance() -> None:
 
 
 def test_signature_round_trips_through_bytes() -> None:
-    signature = MinHasher(128).signature(shingle_hashes(tuple(VOCABULARY[:50]), 3))
+    signature = MinHasher(128).signature(shingle_hashes(word_hashes(VOCABULARY[:50]), 3))
     data = signature_to_bytes(signature)
     assert len(data) == 4 * 128
     assert np.array_equal(signature_from_bytes(data), signature)
