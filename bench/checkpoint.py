@@ -24,11 +24,8 @@ from pipelines.match import candidate_sql
 
 ANCHORS_PER_ARTICLE = 53
 """Anchors a BBC article indexes on average (``make bench-views`` prints the rows)."""
-ROWS_PER_ARTICLE = (
-    FingerprintConfig().bands_rows[0]
-    + FingerprintConfig().skeleton_bands_rows[0]
-    + ANCHORS_PER_ARTICLE
-)
+_CONFIG = FingerprintConfig()
+ROWS_PER_ARTICLE = _CONFIG.bands_rows[0] + _CONFIG.skeleton_bands_rows[0] + ANCHORS_PER_ARTICLE
 """Bucket rows of a typical article: the word and skeleton views' bands, and its anchors."""
 LOOKUP = candidate_sql("qmark", ROWS_PER_ARTICLE)
 

@@ -35,8 +35,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from typing import Any, cast
 
-import trafilatura
-from attribution import BASE_LEVEL, T0, Doc, page, read_articles
+from attribution import BASE_LEVEL, T0, Doc, bare_extraction, page, read_articles
 from checkpoint import ROWS_PER_ARTICLE
 from chrome import Chrome, site_chrome
 from sqlalchemy import Connection, Engine, Table, delete, func, insert, select
@@ -257,11 +256,8 @@ def ingest_batch(
 
 def bare_extraction_ms(docs: list[Doc], render: Render) -> float:
     """Milliseconds per page of bare ``trafilatura.extract`` on pages like ``docs``'s: the floor."""
-    pages = [render(d) for d in docs]
-    started = time.perf_counter()
-    for html in pages:
-        trafilatura.extract(html)
-    return (time.perf_counter() - started) / len(pages) * 1000
+    wall, _ = bare_extraction([render(d) for d in docs])
+    return wall / len(docs) * 1000
 
 
 def page_renderer(

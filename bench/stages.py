@@ -17,12 +17,10 @@ import argparse
 import cProfile
 import json
 import tempfile
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import trafilatura
-from attribution import add_corpus_arguments, build_corpus
+from attribution import add_corpus_arguments, bare_extraction, build_corpus
 from scrapy.exceptions import DropItem
 
 from copycat.db import open_database
@@ -40,10 +38,7 @@ def main() -> int:
     corpus = build_corpus(args)
     ordered = sorted(corpus.docs, key=lambda d: d.published)  # originals before their copies
 
-    started = time.process_time()
-    for doc in ordered:
-        trafilatura.extract(corpus.pages[doc.url])
-    bare_cpu = time.process_time() - started
+    _, bare_cpu = bare_extraction(corpus.pages[doc.url] for doc in ordered)
 
     with tempfile.TemporaryDirectory() as tmp:
         engine, sessions = open_database(f"sqlite:///{tmp}/stages.db")
@@ -53,7 +48,9 @@ def main() -> int:
             record = {"url": doc.url, "html": corpus.pages[doc.url], "site": doc.site,
                       "published_at": doc.published.isoformat()}  # fmt: skip
             try:
-                items.append(chain.extract.extract_item(parse_record(json.dumps(record), now())))
+                items.append(
+                    chain.extract.extract_item(parse_record(json.dumps(record), datetime.now(UTC)))
+                )
             except DropItem:
                 continue
         profiler = cProfile.Profile() if args.profile else None
@@ -83,10 +80,6 @@ def main() -> int:
     }
     print(json.dumps(result, indent=2))
     return 0
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 if __name__ == "__main__":

@@ -446,12 +446,12 @@ def views_by_id(
     rows = session.execute(
         _views_with_profiles(), {"ids": list(ids), "other_than": exclude_site_origin}
     )
-    by_id: dict[int, DocumentView] = {}
-    for *columns, data in rows:
-        view = by_id[columns[0]] = view_of(columns)
+    found = {columns[0]: (view_of(columns), data) for *columns, data in rows}
+    views = [found[i] for i in ids if i in found][:limit]
+    for view, data in views:
         if data is not None and not is_profiled(view.text):
             load_profile(view.text, data)
-    return [by_id[i] for i in ids if i in by_id][:limit]
+    return [view for view, _ in views]
 
 
 @lru_cache(maxsize=1)
