@@ -36,7 +36,6 @@ import struct
 import zlib
 from collections import OrderedDict
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from itertools import pairwise
 
 import numpy as np
@@ -45,13 +44,20 @@ from pipelines.fingerprint import (
     PLACEHOLDER_HASH,
     STOPWORDS,
     Tokens,
+    WordTable,
     analyse,
+    run_starts,
     shingle_values,
+    sorted_unique,
     tokenize,
     word_hash,
 )
 
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"”’')\]]*\s+|\n+")
+# A sentence ends at the whitespace after a sentence mark (and any closing quote or bracket),
+# or at a line break; a cut falls where the whitespace ends. The mark is matched, not looked
+# behind for, and the lookahead lets the regex engine skip to the next candidate character:
+# a look-behind, or an alternation alone, is tried at every character.
+_SENTENCE_BREAK = re.compile(r"(?=[.!?\n])(?:[.!?][\"”’')\]]*\s+|\n+)")
 _QUOTE_CHARS = '"“”'
 _SUFFIXES = ("ings", "ing", "ied", "ies", "ed", "es", "s", "ly")
 MAX_SENTENCE_WORDS = 60
@@ -120,13 +126,17 @@ class FeatureIndex:
         # int32 where it will do: a profile is cached, thousands at a time
         sentence = np.repeat(np.arange(len(sizes), dtype=np.int32), sizes)
         order = np.argsort(hashes, kind="stable")
-        distinct, first, holders = np.unique(hashes[order], return_index=True, return_counts=True)
+        ordered = hashes[order]
+        first = np.flatnonzero(run_starts(ordered)).astype(np.int32)
+        holders = np.empty_like(first)
+        holders[:-1] = first[1:] - first[:-1]
+        holders[-1:] = len(ordered) - first[-1:]
         return cls(
             hashes,
             sentence,
-            distinct,
-            first.astype(np.int32),
-            holders.astype(np.int32),
+            ordered[first],
+            first,
+            holders,
             sentence[order],
             sizes,
         )
@@ -183,13 +193,12 @@ def _sentence_ranges(text: str, tokens: Tokens) -> list[tuple[int, int, int]]:
     A sentence break before a token starts a sentence there (a paragraph break also starts a
     paragraph); a sentence that reaches :data:`MAX_SENTENCE_WORDS` is cut.
     """
-    if not tokens.spans:
+    if not len(tokens):
         return []
-    starts = np.fromiter((start for start, _ in tokens.spans), np.int64, len(tokens.spans))
     cuts = [m.end() for m in _SENTENCE_BREAK.finditer(text)]
     paragraph_cuts = {m.end() for m in re.finditer(r"\n\s*\n|\n", text)}
     # The token each cut falls before (a cut after the last token starts nothing).
-    at = np.searchsorted(starts, cuts, side="left").tolist()
+    at = np.searchsorted(tokens.starts, cuts, side="left").tolist()
     new_paragraph: set[int] = {i for i, cut in zip(at, cuts, strict=True) if cut in paragraph_cuts}
     ranges: list[tuple[int, int, int]] = []
     start = paragraph = 0
@@ -206,20 +215,19 @@ def _sentence_ranges(text: str, tokens: Tokens) -> list[tuple[int, int, int]]:
     return ranges
 
 
-@lru_cache(maxsize=200_000)
 def content_key(word: str) -> str:
-    """Return the content key of a word: its stem, or "" for a function word or a letter.
-
-    Cached: a vocabulary repeats a lot.
-    """
+    """Return the content key of a word: its stem, or "" for a function word or a letter."""
     return stem(word) if word not in STOPWORDS and len(word) > 1 else ""
 
 
-@lru_cache(maxsize=200_000)
 def content_feature(word: str) -> int:
     """Return the stable 32-bit hash of a word's content key (0: the word has none)."""
     key = content_key(word)
     return (word_hash(key) >> 32) or 1 if key else 0
+
+
+CONTENT_FEATURES = WordTable(content_feature)
+"""Every word's :func:`content_feature`, remembered."""
 
 
 def gram_features(symbols: np.ndarray) -> np.ndarray:
@@ -229,7 +237,7 @@ def gram_features(symbols: np.ndarray) -> np.ndarray:
 
 def _per_sentence(sentence: np.ndarray, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Drop repeated (sentence, hash) entries: a sentence's features are a set."""
-    combined = np.unique((sentence.astype(np.int64) << 32) | hashes.astype(np.int64))
+    combined = sorted_unique((sentence.astype(np.int64) << 32) | hashes.astype(np.int64))
     return (combined >> 32).astype(np.int32), (combined & 0xFFFFFFFF).astype(np.uint32)
 
 
@@ -252,7 +260,7 @@ def _compute_profile(text: str) -> Profile:
     of_token = np.repeat(np.arange(count, dtype=np.int32), lengths)
 
     # Content keys: a partly quoted sentence keeps only its own words' keys.
-    keys = np.fromiter(map(content_feature, tokens.words), np.uint32, len(tokens))
+    keys = np.array(CONTENT_FEATURES.values(tokens.words), np.uint32)
     partly_quoted = (quoted_words > 0) & ~is_quote
     kept = (keys != 0) & ~(quoted & partly_quoted[of_token])
     content = FeatureIndex.of(*_per_sentence(of_token[kept], keys[kept]), count)
@@ -556,7 +564,7 @@ def _passages(a: Profile, b: Profile, pairs: list[SentencePair]) -> list[Passage
     """Merge aligned sentences that follow each other in both texts into passages."""
     result: list[Passage] = []
     run: list[SentencePair] = []
-    a_spans, b_spans = a.tokens.spans, b.tokens.spans
+    a_tokens, b_tokens = a.tokens, b.tokens
 
     def close() -> None:
         if not run:
@@ -567,8 +575,8 @@ def _passages(a: Profile, b: Profile, pairs: list[SentencePair]) -> list[Passage
             Passage(
                 a_words=(a0, a1),
                 b_words=(b0, b1),
-                a_chars=(a_spans[a0][0], a_spans[a1 - 1][1]),
-                b_chars=(b_spans[b0][0], b_spans[b1 - 1][1]),
+                a_chars=(int(a_tokens.starts[a0]), int(a_tokens.ends[a1 - 1])),
+                b_chars=(int(b_tokens.starts[b0]), int(b_tokens.ends[b1 - 1])),
             )
         )
 

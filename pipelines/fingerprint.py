@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Self
@@ -40,10 +40,6 @@ if TYPE_CHECKING:
 
     from crawler.items import ArticleItem
 
-# Words, with inner apostrophes kept ("don't"); digits are words too, since names and numbers are
-# what a copy keeps.
-_WORD = re.compile(r"\w+(?:['’]\w+)*")
-
 _MASK64 = (1 << 64) - 1
 # Odd 64-bit multipliers (up to 8 positions) that combine the hashes of a shingle's words
 # position-dependently.
@@ -53,41 +49,109 @@ _SHINGLE_MULTIPLIERS = np.array(
     dtype=np.uint64,
 )  # fmt: skip
 
+# A text is read a character class at a time, as arrays: the per-character and per-word
+# Python loops (a regex scan, a span per match, a test per word) cost more than all the
+# hashing that follows. An apostrophe between two word characters joins them ("don't").
+_APOSTROPHES = (ord("'"), ord("’"))
 
-@dataclass(frozen=True, slots=True)
+
+def code_points(text: str) -> np.ndarray:
+    """Return ``text``'s characters as an array of code points, one element per character."""
+    if text.isascii():
+        return np.frombuffer(text.encode("ascii"), np.uint8)
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
+
+
+def _from_code_points(points: np.ndarray) -> str:
+    if points.dtype == np.uint8:
+        return points.tobytes().decode("ascii")
+    return points.tobytes().decode("utf-32-le", "surrogatepass")
+
+
+def _is_word_character(char: str) -> bool:
+    """What ``\\w`` matches in a ``str`` pattern: letters, digits and the underscore."""
+    return char.isalnum() or char == "_"
+
+
+_TABLE_SIZE = 0x10000
+"""Characters with a lookup table: the Basic Multilingual Plane, all but emoji and rarities."""
+
+
+@lru_cache(maxsize=8)
+def _class_table(test: Callable[[str], bool]) -> np.ndarray:
+    """``test`` of every character of the Basic Multilingual Plane (64 KB, built once)."""
+    return np.fromiter((test(chr(c)) for c in range(_TABLE_SIZE)), bool, _TABLE_SIZE)
+
+
+def character_class(points: np.ndarray, test: Callable[[str], bool]) -> np.ndarray:
+    """Return, per code point, ``test`` of its character (from a table: one lookup each)."""
+    table = _class_table(test)
+    if points.dtype == np.uint8 or not len(points) or points.max() < _TABLE_SIZE:
+        return table[points]
+    inside = points < _TABLE_SIZE
+    flags = np.empty(len(points), bool)
+    flags[inside] = table[points[inside]]
+    beyond = np.flatnonzero(~inside)
+    flags[beyond] = [test(chr(c)) for c in points[beyond].tolist()]
+    return flags
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class Tokens:
-    """A text's words, normalised for comparison, with their character spans in the text."""
+    """A text's words, normalised for comparison, with where each stands in the text."""
 
     words: tuple[str, ...]
-    spans: tuple[tuple[int, int], ...]
+    starts: np.ndarray
+    """Per word: the offset of its first character (read-only)."""
+    ends: np.ndarray
+    """Per word: the offset just past its last character (read-only)."""
 
     def __len__(self) -> int:
         return len(self.words)
 
+    @property
+    def spans(self) -> list[tuple[int, int]]:
+        """(start, end) character offsets per word."""
+        return list(zip(self.starts.tolist(), self.ends.tolist(), strict=True))
+
 
 @lru_cache(maxsize=512)
 def tokenize(text: str) -> Tokens:
-    """Split ``text`` into lower-cased NFKC words, remembering where each one stands.
+    """Split ``text`` into lower-cased NFKC words (runs of ``\\w``, inner apostrophes kept),
+    remembering where each one stands.
 
     Cached: the fingerprint and match stages both need the new document's words.
     """
-    spans = [match.span() for match in _WORD.finditer(text)]
-    # Lower-case the whole text once and slice it: far cheaper than a call per word. Slices
-    # line up with the spans unless lower-casing changed the length (a rare "İ").
+    points = code_points(text)
+    in_word = character_class(points, _is_word_character)
+    if len(points) > 2:
+        middle = points[1:-1]
+        apostrophe = (middle == _APOSTROPHES[0]) | (middle == _APOSTROPHES[1])
+        in_word[1:-1] |= apostrophe & in_word[:-2] & in_word[2:]
+    padded = np.zeros(len(points) + 2, np.int8)
+    padded[1:-1] = in_word
+    edges = np.flatnonzero(padded[1:] != padded[:-1])
+    starts, ends = edges[0::2], edges[1::2]
+    # Lower-case the whole text once, blank out what is not a word and split: far cheaper
+    # than a call per word. The words line up with the offsets unless lower-casing changed
+    # the length (a rare "İ").
     lowered = text.lower()
     if len(lowered) != len(text):
         lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
-    words = [lowered[start:end] for start, end in spans]
+    blanked = code_points(lowered).copy()
+    blanked[~in_word] = ord(" ")  # no word holds a space: split() finds the words again
+    words = _from_code_points(blanked).split()
     if not text.isascii():
+        ascii_words = np.fromiter(map(str.isascii, words), bool, len(words))
         normalize = unicodedata.normalize
-        for i, word in enumerate(words):
-            if not word.isascii():
-                # NFKC folds compatibility forms (ligatures, full-width digits); casefold
-                # goes further than lower() ("ß" → "ss").
-                start, end = spans[i]
-                word = normalize("NFKC", text[start:end]).casefold()
-                words[i] = word.replace("’", "'") if "’" in word else word
-    return Tokens(tuple(words), tuple(spans))
+        for i in np.flatnonzero(~ascii_words).tolist():
+            # NFKC folds compatibility forms (ligatures, full-width digits); casefold goes
+            # further than lower() ("ß" → "ss").
+            word = normalize("NFKC", text[starts[i] : ends[i]]).casefold()
+            words[i] = word.replace("’", "'") if "’" in word else word
+    for array in (starts, ends):
+        array.flags.writeable = False  # shared by every caller of the cache
+    return Tokens(tuple(words), starts, ends)
 
 
 def exact_hash(words: tuple[str, ...] | list[str]) -> bytes:
@@ -95,16 +159,61 @@ def exact_hash(words: tuple[str, ...] | list[str]) -> bytes:
     return hashlib.blake2b(" ".join(words).encode(), digest_size=16).digest()
 
 
-@lru_cache(maxsize=200_000)
 def word_hash(word: str) -> int:
-    """Return a stable 64-bit hash of one word (cached: a vocabulary repeats a lot)."""
+    """Return a stable 64-bit hash of one word (see :data:`WORD_HASHES` for many)."""
     return int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "little")
+
+
+class WordTable:
+    """A per-word function's values, remembered, and looked up a whole text at a time.
+
+    A dict read through ``map`` answers at C speed: a cached call per word cost more than all
+    the hashing that follows it. Bounded: it starts afresh at ``size`` words.
+    """
+
+    def __init__(self, function: Callable[[str], int], size: int = 200_000) -> None:
+        self.function = function
+        self.size = size
+        self._known: dict[str, int] = {}
+
+    def values(self, words: Sequence[str]) -> list[int]:
+        """Return ``function(word)`` for each of ``words``."""
+        known = self._known
+        try:
+            return list(map(known.__getitem__, words))
+        except KeyError:  # a word not met yet
+            pass
+        if len(known) >= self.size:
+            known.clear()
+        function = self.function
+        for word in words:
+            if word not in known:
+                known[word] = function(word)
+        return list(map(known.__getitem__, words))
+
+
+WORD_HASHES = WordTable(word_hash)
+"""Every word's :func:`word_hash`, remembered (a vocabulary repeats a lot)."""
 
 
 def word_hashes(words: Sequence[str]) -> np.ndarray:
     """Return the :func:`word_hash` of each word, as a uint64 array."""
-    # map() over the cached function, not a generator: this runs for every word of every page.
-    return np.fromiter(map(word_hash, words), dtype=np.uint64, count=len(words))
+    return np.array(WORD_HASHES.values(words), dtype=np.uint64)
+
+
+def run_starts(ordered: np.ndarray) -> np.ndarray:
+    """Mark, in a sorted array, the first element of each run of equal values."""
+    first = np.empty(len(ordered), bool)
+    first[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    return first
+
+
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """Return the distinct values, ascending: ``np.unique``, without the overhead that made
+    it the dearest call in fingerprinting and profiling a page's few hundred words."""
+    ordered = np.sort(values)
+    return ordered[run_starts(ordered)]
 
 
 def shingle_values(hashed: np.ndarray, size: int) -> np.ndarray:
@@ -123,11 +232,6 @@ def shingle_values(hashed: np.ndarray, size: int) -> np.ndarray:
     return combined
 
 
-def shingle_hashes(hashed: np.ndarray, size: int) -> np.ndarray:
-    """Return the distinct 64-bit hashes of the ``size``-shingles, from the tokens' hashes."""
-    return np.unique(shingle_values(hashed, size))
-
-
 class MinHasher:
     """Computes MinHash signatures with ``num_perm`` multiply-shift hash functions."""
 
@@ -140,12 +244,18 @@ class MinHasher:
         self._b = rng.integers(0, 2**63, size=num_perm, dtype=np.uint64)
 
     def signature(self, shingles: np.ndarray) -> np.ndarray:
-        """Return the signature (uint32 × num_perm) of a set of shingle hashes."""
+        """Return the signature (uint32 × num_perm) of a set of shingle hashes.
+
+        Repeats in ``shingles`` change nothing (a minimum is a minimum): no need to dedupe.
+        """
         if shingles.size == 0:
             return np.full(self.num_perm, np.iinfo(np.uint32).max, dtype=np.uint32)
         # (a·x + b) mod 2^64, keeping the high 32 bits: a 2-universal family per permutation.
-        mixed = shingles[:, None] * self._a[None, :] + self._b[None, :]
-        return (mixed >> np.uint64(32)).astype(np.uint32).min(axis=0)
+        # The minimum is taken before the shift, which keeps the order (one shift per
+        # permutation instead of one per shingle).
+        mixed = np.multiply.outer(shingles, self._a)
+        mixed += self._b
+        return (mixed.min(axis=0) >> np.uint64(32)).astype(np.uint32)
 
 
 def signature_to_bytes(signature: np.ndarray) -> bytes:
@@ -250,7 +360,7 @@ BREAK = "|"
 """Skeleton symbol of a quoted word: quotations are cut out of the skeleton views."""
 
 
-def quoted_mask(text: str, tokens: Tokens) -> list[bool]:
+def quoted_mask(text: str, tokens: Tokens) -> np.ndarray:
     """Mark the tokens that stand inside quotation marks, paragraph by paragraph.
 
     An opening mark without a closing one quotes to the end of its paragraph (news style
@@ -261,7 +371,6 @@ def quoted_mask(text: str, tokens: Tokens) -> list[bool]:
     before the stray mark would then disagree with its original about them). Straight quotes
     tell opening from closing by the space before them.
     """
-    inside = [False] * len(tokens)
     regions: list[tuple[int, int]] = []
     open_at: int | None = None
     unquoted_from = 0  # where this paragraph's text outside quotations last began
@@ -286,35 +395,34 @@ def quoted_mask(text: str, tokens: Tokens) -> list[bool]:
             open_at = position
     if open_at is not None:
         regions.append((open_at, len(text)))
-    regions.sort()
-    region = 0
-    for i, (start, _) in enumerate(tokens.spans):
-        while region < len(regions) and regions[region][1] < start:
-            region += 1
-        if region == len(regions):
-            break
-        if regions[region][0] <= start < regions[region][1]:
-            inside[i] = True
-    return inside
+    if not regions:
+        return np.zeros(len(tokens), bool)
+    # The regions follow one another without overlapping: a word is inside the last one that
+    # starts at or before it, if that one has not ended yet.
+    bounds = np.array(regions, dtype=np.int64)
+    last = np.searchsorted(bounds[:, 0], tokens.starts, side="right") - 1
+    return (last >= 0) & (tokens.starts < bounds[np.maximum(last, 0), 1])
 
 
-def stands_as_itself(text: str, tokens: Tokens) -> list[bool]:
+def stands_as_itself(text: str, tokens: Tokens) -> np.ndarray:
     """Mark the tokens the skeleton keeps as themselves: function words, numbers and names.
 
     A capitalised word counts as a name unless it opens a sentence (any word may stand there,
-    a swapped one too). A loop, not numpy: for a page's few hundred tokens it is the faster.
+    a swapped one too): unless it is the first, or a sentence mark stands between it and the
+    word before.
     """
-    kept: list[bool] = []
-    previous_end = 0
-    for word, (start, end) in zip(tokens.words, tokens.spans, strict=True):
-        between = text[previous_end:start]
-        previous_end = end
-        first = text[start]
-        if word in STOPWORDS or first.isdigit():
-            kept.append(True)
-            continue
-        opens = not kept or not _OPENS_SENTENCE.isdisjoint(between)
-        kept.append(first.isupper() and not opens)
+    if not len(tokens):
+        return np.zeros(0, bool)
+    points = code_points(text)
+    initials = points[tokens.starts]
+    kept = np.fromiter(map(STOPWORDS.__contains__, tokens.words), bool, len(tokens))
+    kept |= character_class(initials, str.isdigit)
+    marks = np.zeros(len(points) + 1, np.int32)  # marks[i]: sentence marks in text[:i]
+    np.cumsum(character_class(points, _OPENS_SENTENCE.__contains__), out=marks[1:])
+    previous_ends = np.concatenate(([0], tokens.ends[:-1]))
+    opens = marks[tokens.starts] > marks[previous_ends]
+    opens[0] = True
+    kept |= character_class(initials, str.isupper) & ~opens
     return kept
 
 
@@ -325,14 +433,14 @@ def skeleton_tokens(text: str, tokens: Tokens) -> list[str]:
     return [w if k else PLACEHOLDER for w, k in zip(tokens.words, kept, strict=True)]
 
 
-def skeleton(text: str, tokens: Tokens, quoted: Sequence[bool] | None = None) -> list[str]:
+def skeleton(text: str, tokens: Tokens, quoted: np.ndarray | None = None) -> list[str]:
     """Return the text's skeleton: function words, numbers and names, content runs as ``_``.
 
     Consecutive content words collapse into one placeholder, so a one-word synonym for a
     two-word phrase leaves the skeleton as it was. Quoted words (``quoted``) become a break.
     """
     symbols = np.array(skeleton_tokens(text, tokens), dtype=object)
-    mask = None if quoted is None else np.array(quoted, dtype=bool)
+    mask = None if quoted is None else np.asarray(quoted, dtype=bool)
     return list(collapse_skeleton(symbols, PLACEHOLDER, BREAK, mask))
 
 
@@ -385,9 +493,8 @@ def analyse(text: str) -> TextAnalysis:
     """
     tokens = tokenize(text)
     hashes = word_hashes(tokens.words)
-    kept = np.fromiter(stands_as_itself(text, tokens), bool, len(tokens))
-    symbols = np.where(kept, hashes, PLACEHOLDER_HASH)
-    quoted = np.fromiter(quoted_mask(text, tokens), bool, len(tokens))
+    symbols = np.where(stands_as_itself(text, tokens), hashes, PLACEHOLDER_HASH)
+    quoted = quoted_mask(text, tokens)
     for array in (hashes, symbols, quoted):
         array.flags.writeable = False  # shared by every caller of the cache
     return TextAnalysis(tokens, hashes, quoted, symbols)
@@ -399,31 +506,36 @@ def _plain_symbol_hashes() -> np.ndarray:
     return np.array(sorted({word_hash(s) for s in (*STOPWORDS, PLACEHOLDER, BREAK)}), np.uint64)
 
 
-def anchor_hashes(hashed: np.ndarray, size: int, sample: int, cap: int) -> list[int]:
+def anchor_hashes(
+    hashed: np.ndarray, grams: np.ndarray, size: int, sample: int, cap: int
+) -> list[int]:
     """Return sampled hashes of the skeleton ``size``-grams that hold a name or a number.
 
-    ``hashed``: the skeleton's symbol hashes (:meth:`TextAnalysis.skeleton_hashes`).
+    ``hashed``: the skeleton's symbol hashes (:meth:`TextAnalysis.skeleton_hashes`); ``grams``:
+    the hash of each of its ``size``-grams, in order (:func:`shingle_values`).
     Content-defined sampling (hash mod ``sample``) keeps the same grams in every text that
     has them, so a copy of any part of a text shares anchors in proportion to its length:
     containment, which MinHash's Jaccard cannot see for an excerpt or half of a stitched page.
     Grams must hold a name or number (generic function-word patterns would pair everything)
-    and no quotation (independent reports quote the same words). Vectorised: hashing one gram
-    at a time cost more than the rest of the fingerprint.
+    and no quotation (independent reports quote the same words). Vectorised, and the sample
+    is drawn first: only the sampled grams' windows are looked at.
     """
-    if len(hashed) - size + 1 <= 0:
+    if len(hashed) < size:
         return []
-    combined = shingle_values(hashed, size)
-    special = ~np.isin(hashed, _plain_symbol_hashes())
-    breaks = hashed == _BREAK_HASH
-
-    def window_sum(flags: np.ndarray) -> np.ndarray:
-        totals = np.concatenate(([0], np.cumsum(flags, dtype=np.int32)))
-        return totals[size:] - totals[:-size]
-
     # Mix once more so the sample does not depend on the low bits of the XOR alone.
-    values = (combined * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(1)
-    keep = (window_sum(special) > 0) & (window_sum(breaks) == 0) & (values % sample == 0)
-    return [int(v) for v in np.unique(values[keep])[:cap]]
+    values = (grams * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(1)
+    sampled = np.flatnonzero(values % np.uint64(sample) == 0)
+    if not len(sampled):
+        return []
+    plain = _plain_symbol_hashes()
+    # np.isin sorts both arrays on every call; the plain symbols are sorted once
+    nearest = plain[np.minimum(np.searchsorted(plain, hashed), len(plain) - 1)]
+    specials = np.concatenate(([0], np.cumsum(nearest != hashed, dtype=np.int32)))
+    breaks = np.concatenate(([0], np.cumsum(hashed == _BREAK_HASH, dtype=np.int32)))
+    # gram i covers symbols i .. i+size-1
+    holds_special = specials[sampled + size] > specials[sampled]
+    holds_break = breaks[sampled + size] > breaks[sampled]
+    return [int(v) for v in sorted_unique(values[sampled[holds_special & ~holds_break]])[:cap]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -490,18 +602,19 @@ def fingerprint_text(text: str, config: FingerprintConfig = FingerprintConfig())
     """Compute the exact hash, MinHash signature and band buckets of a body text."""
     analysis = analyse(text)
     words = analysis.tokens.words
-    shingles = shingle_hashes(analysis.word_hashes, config.shingle_size)
-    signature = _hasher(config.num_perm).signature(shingles)
+    # Shingles in text order, repeats and all: a repeat cannot change a minimum.
+    signature = _hasher(config.num_perm).signature(
+        shingle_values(analysis.word_hashes, config.shingle_size)
+    )
     bands, rows = config.bands_rows
     buckets = band_buckets(signature, bands, rows)
     shape_hashes = analysis.skeleton_hashes()
     if len(shape_hashes) >= config.skeleton_size:
-        skeleton_signature = _hasher(config.skeleton_num_perm, seed=2).signature(
-            shingle_hashes(shape_hashes, config.skeleton_size)
-        )
+        grams = shingle_values(shape_hashes, config.skeleton_size)
+        skeleton_signature = _hasher(config.skeleton_num_perm, seed=2).signature(grams)
         buckets += view_band_buckets(skeleton_signature, *config.skeleton_bands_rows, view=1)
         anchors = anchor_hashes(
-            shape_hashes, config.skeleton_size, config.anchor_sample, config.max_anchors
+            shape_hashes, grams, config.skeleton_size, config.anchor_sample, config.max_anchors
         )
         buckets += [(2 * VIEW_STRIDE, anchor) for anchor in anchors]
     return Fingerprint(

@@ -22,7 +22,7 @@ from pipelines.fingerprint import (
     fingerprint_text,
     lsh_params,
     quoted_mask,
-    shingle_hashes,
+    shingle_values,
     signature_from_bytes,
     signature_to_bytes,
     skeleton,
@@ -74,7 +74,7 @@ def test_minhash_estimates_jaccard_within_tolerance() -> None:
 
 
 def test_signature_round_trips_through_bytes() -> None:
-    signature = MinHasher(128).signature(shingle_hashes(word_hashes(VOCABULARY[:50]), 3))
+    signature = MinHasher(128).signature(shingle_values(word_hashes(VOCABULARY[:50]), 3))
     data = signature_to_bytes(signature)
     assert len(data) == 4 * 128
     assert np.array_equal(signature_from_bytes(data), signature)
