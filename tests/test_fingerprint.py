@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import re
 
 import numpy as np
 import pytest
@@ -16,6 +17,7 @@ from pipelines.fingerprint import (
     Fingerprint,
     FingerprintConfig,
     MinHasher,
+    WordTable,
     band_buckets,
     estimate_jaccard,
     exact_hash,
@@ -51,6 +53,47 @@ def test_tokenize_keeps_spans_and_normalises_case_and_apostrophes() -> None:
         "42",
         "buses",
     ]
+
+
+# Characters a word mask can get wrong: apostrophes at edges and doubled, the underscore, a
+# combining accent, letters and digits outside ASCII, outside the Basic Multilingual Plane
+# (mathematical bold, an emoji), a length-changing lower case ("İ"), and no words at all.
+TRICKY_TEXTS = [
+    "don't ’tis o’neill '' a''b x' 'y",
+    "snake_case _lead trail_ __",
+    "cafe\u0301 naïve ﬁne ＡＢＣ １２ ٣٤",
+    "𝐁old 𝟐𝟎 and 😀 emoji😀inside",
+    "İstanbul STRAßE",
+    "",
+    " .,;\n\n— ",
+]
+
+
+@pytest.mark.parametrize("text", TRICKY_TEXTS)
+def test_tokens_are_runs_of_word_characters_with_inner_apostrophes(text: str) -> None:
+    # the definition the array scan must keep: Python's own \w, inner apostrophes joined
+    expected = [m.span() for m in re.finditer(r"\w+(?:['’]\w+)*", text)]
+    tokens = tokenize(text)
+    assert tokens.spans == expected
+    assert len(tokens.words) == len(expected)
+    assert all(" " not in word and word for word in tokens.words)
+
+
+def test_word_table_remembers_values_up_to_its_size() -> None:
+    calls: list[str] = []
+
+    def length(word: str) -> int:
+        calls.append(word)
+        return len(word)
+
+    table = WordTable(length, size=3)
+    assert table.values(["a", "bb", "a"]) == [1, 2, 1]
+    assert table.values(["bb", "a"]) == [2, 1]
+    assert calls == ["a", "bb"]  # each word computed once
+    assert table.values(["ccc", "dddd"]) == [3, 4]  # 4 words now, over the size of 3
+    assert table.values(["e"]) == [1]  # a new word: the table starts afresh
+    assert table.values(["e", "a"]) == [1, 1]
+    assert calls == ["a", "bb", "ccc", "dddd", "e", "a"]  # "a" was forgotten, "e" was not
 
 
 def test_exact_hash_ignores_template_whitespace_and_case() -> None:
