@@ -344,6 +344,8 @@ def prune_sibling_pairs(session: Session, partners: set[int]) -> int:
 
     ``partners``: an article and every article it is paired with.
     """
+    if len(partners) < 3:
+        return 0  # two copies and their original make three: no query for a single pair
     among = list(partners)
     rows = session.execute(_pairs_among(), {"copies": among, "originals": among}).all()
     redundant = redundant_pairs({(c, o): score for c, o, score in rows})
