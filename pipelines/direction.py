@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from copycat.urls import canonicalise, origin_of
@@ -38,13 +39,18 @@ _CREDIT_WORDS = re.compile(
 )
 
 
-def _same_page(url_a: str | None, url_b: str | None) -> bool:
-    if not url_a or not url_b:
-        return False
+@lru_cache(maxsize=65_536)
+def _page_of(url: str | None) -> str | None:
+    """The canonical form of ``url``; None for no URL or one that cannot be parsed.
+
+    Cached: every pair asks about both documents' links, both ways round.
+    """
+    if not url:
+        return None
     try:
-        return canonicalise(url_a) == canonicalise(url_b)
+        return canonicalise(url)
     except ValueError:
-        return False
+        return None
 
 
 def _names_of(doc: DocumentView) -> list[str]:
@@ -61,25 +67,30 @@ def _names_of(doc: DocumentView) -> list[str]:
 def credit_line(copy_text: str, original: DocumentView) -> bool:
     """True when a short line of ``copy_text`` credits ``original``'s site by name."""
     names = [n.lower() for n in _names_of(original)]
-    if not names:
-        return False
-    for line in copy_text.splitlines():
-        if len(line) > 200 or not _CREDIT_WORDS.search(line):
-            continue
-        lowered = line.lower()
-        if any(name in lowered for name in names):
-            return True
-    return False
+    return any(name in line for line in _credit_lines(copy_text) for name in names)
+
+
+@lru_cache(maxsize=1024)
+def _credit_lines(text: str) -> tuple[str, ...]:
+    """The short lines of ``text`` that hold a credit word, lower-cased.
+
+    Cached: each pair asks about both texts, both ways round, and a text meets many pairs.
+    """
+    return tuple(
+        line.lower()
+        for line in text.splitlines()
+        if len(line) <= 200 and _CREDIT_WORDS.search(line)
+    )
 
 
 def credits(copy: DocumentView, original: DocumentView) -> str | None:
     """Return how ``copy`` credits ``original`` (link, canonical, feed source, name), or None."""
-    targets = [original.url, original.canonical_url]
-    if any(_same_page(link, target) for link in copy.links for target in targets):
+    targets = {_page_of(original.url), _page_of(original.canonical_url)} - {None}
+    if any(_page_of(link) in targets for link in copy.links):
         return "link"
-    if any(_same_page(copy.canonical_url, target) for target in targets):
+    if _page_of(copy.canonical_url) in targets:
         return "canonical"
-    if any(_same_page(copy.source_url_hint, target) for target in targets):
+    if _page_of(copy.source_url_hint) in targets:
         return "feed_source"
     if credit_line(copy.text, original):
         return "name"
