@@ -2,11 +2,12 @@
 
 ``make bench`` times the stages inside a real ingest, where extraction runs beside them in
 another thread and every figure moves with the machine's load. This runs the attribution
-bench's pages (same corpus, same seed) through extraction first, untimed, and then through
-fingerprint, match and store alone, one item after another, as a crawl runs them in-process
-(the per-item path: a commit per article), so that a change to those stages can be weighed
-by itself. It prints CPU milliseconds per document by stage, and the same as a share of our
-extraction's and of bare ``trafilatura.extract``'s CPU on the same pages.
+bench's pages (same corpus, same seed) one document at a time, in one thread, as a crawl runs
+them in-process (the per-item path: a commit per article), in rounds of :data:`CHUNK` pages:
+bare ``trafilatura.extract`` on the round's pages, then our extraction, fingerprint, match
+and store of each. A shared host's drift over minutes (a fifth, some days) then moves the
+bare figure and ours alike. It prints CPU milliseconds per document by
+stage, and the stages' share of our extraction's and of bare ``trafilatura.extract``'s CPU.
 
     python bench/stages.py ../shared/data/bbc_news_fulltext --seed 7 [--profile out.prof]
 """
@@ -25,9 +26,12 @@ from scrapy.exceptions import DropItem
 
 from copycat.db import open_database
 from copycat.ingest import PipelineChain, parse_record, standalone_stats
-from crawler.items import ArticleItem
 
 STAGES = ("fingerprint", "match", "store")
+CHUNK = 50
+"""Pages per round of bare extraction, then ours and the stages on the same pages: a second
+or two apart, so drift cancels, and each in a run of its own kind, so neither finds the
+caches cold after the other every time."""
 
 
 def main() -> int:
@@ -38,28 +42,31 @@ def main() -> int:
     corpus = build_corpus(args)
     ordered = sorted(corpus.docs, key=lambda d: d.published)  # originals before their copies
 
-    _, bare_cpu = bare_extraction(corpus.pages[doc.url] for doc in ordered)
-
     with tempfile.TemporaryDirectory() as tmp:
         engine, sessions = open_database(f"sqlite:///{tmp}/stages.db")
         chain = PipelineChain(sessions, standalone_stats())
-        items: list[ArticleItem] = []
-        for doc in ordered:
-            record = {"url": doc.url, "html": corpus.pages[doc.url], "site": doc.site,
-                      "published_at": doc.published.isoformat()}  # fmt: skip
-            try:
-                items.append(
-                    chain.extract.extract_item(parse_record(json.dumps(record), datetime.now(UTC)))
-                )
-            except DropItem:
-                continue
         profiler = cProfile.Profile() if args.profile else None
+        bare_cpu = 0.0
+        documents = 0
+        for first in range(0, len(ordered), CHUNK):
+            chunk = ordered[first : first + CHUNK]
+            bare_cpu += bare_extraction(corpus.pages[doc.url] for doc in chunk)[1]
+            for doc in chunk:
+                record = {"url": doc.url, "html": corpus.pages[doc.url], "site": doc.site,
+                          "published_at": doc.published.isoformat()}  # fmt: skip
+                try:
+                    item = chain.extract.extract_item(
+                        parse_record(json.dumps(record), datetime.now(UTC))
+                    )
+                except DropItem:
+                    continue
+                documents += 1
+                if profiler is not None:
+                    profiler.enable()
+                chain.finish(chain.fingerprint.process_item(item))
+                if profiler is not None:
+                    profiler.disable()
         if profiler is not None:
-            profiler.enable()
-        for item in items:
-            chain.finish(chain.fingerprint.process_item(item))
-        if profiler is not None:
-            profiler.disable()
             profiler.dump_stats(args.profile)
         engine.dispose()
 
@@ -68,11 +75,11 @@ def main() -> int:
     stage_cpu = {stage: stats.get_value(f"{stage}/cpu_seconds", 0.0) for stage in STAGES}
     after = sum(stage_cpu.values())
     result = {
-        "documents": len(items),
+        "documents": documents,
         "cpu_ms_per_document": {
-            stage: round(seconds / len(items) * 1000, 3) for stage, seconds in stage_cpu.items()
+            stage: round(seconds / documents * 1000, 3) for stage, seconds in stage_cpu.items()
         },
-        "extract_cpu_ms_per_document": round(extract_cpu / len(items) * 1000, 3),
+        "extract_cpu_ms_per_document": round(extract_cpu / documents * 1000, 3),
         "bare_trafilatura_cpu_ms_per_page": round(bare_cpu / len(ordered) * 1000, 3),
         "after_extraction_cpu_share_of_extract": round(after / extract_cpu, 3),
         "after_extraction_cpu_share_of_bare_extraction": round(after / bare_cpu, 3),
