@@ -168,7 +168,7 @@ class WordTable:
     """A per-word function's values, remembered, and looked up a whole text at a time.
 
     A dict read through ``map`` answers at C speed: a cached call per word cost more than all
-    the hashing that follows it. Bounded: it starts afresh at ``size`` words.
+    the hashing that follows it. Bounded: it starts afresh rather than hold over ``size`` words.
     """
 
     def __init__(self, function: Callable[[str], int], size: int = 200_000) -> None:
@@ -181,14 +181,15 @@ class WordTable:
         known = self._known
         try:
             return list(map(known.__getitem__, words))
-        except KeyError:  # a word not met yet
+        except KeyError:  # words not met yet: most pages bring a dozen (names, mostly)
             pass
-        if len(known) >= self.size:
+        missing = set(words).difference(known)
+        if len(known) + len(missing) > self.size:
             known.clear()
+            missing = set(words)
         function = self.function
-        for word in words:
-            if word not in known:
-                known[word] = function(word)
+        for word in missing:
+            known[word] = function(word)
         return list(map(known.__getitem__, words))
 
 
