@@ -40,7 +40,6 @@ if TYPE_CHECKING:
 
     from crawler.items import ArticleItem
 
-_MASK64 = (1 << 64) - 1
 # Odd 64-bit multipliers (up to 8 positions) that combine the hashes of a shingle's words
 # position-dependently.
 _SHINGLE_MULTIPLIERS = np.array(
