@@ -6,8 +6,8 @@ bench's pages (same corpus, same seed) one document at a time, in one thread, as
 them in-process (the per-item path: a commit per article), in rounds of :data:`CHUNK` pages:
 bare ``trafilatura.extract`` on the round's pages, then our extraction, fingerprint, match
 and store of each. A shared host's drift over minutes (a fifth, some days) then moves the
-bare figure and ours alike. It prints CPU milliseconds per document by
-stage, and the stages' share of our extraction's and of bare ``trafilatura.extract``'s CPU.
+bare figure and ours alike. It prints CPU milliseconds per document by stage, and the stages'
+share of our extraction's and of bare ``trafilatura.extract``'s CPU.
 
     python bench/stages.py ../shared/data/bbc_news_fulltext --seed 7 [--profile out.prof]
 """
