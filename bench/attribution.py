@@ -60,8 +60,9 @@ from thesaurus import Spinner, load_thesaurus
 
 from copycat.db import open_database
 from copycat.demo.text import NewsWriter
-from copycat.ingest import PipelineChain, ingest_lines, standalone_stats
+from copycat.ingest import PipelineChain, ingest_lines, parse_record, standalone_stats
 from copycat.models import Article, Match
+from crawler.items import ArticleItem
 from pipelines.fingerprint import tokenize
 from pipelines.match import candidate_plan
 
@@ -598,6 +599,13 @@ def add_corpus_arguments(parser: argparse.ArgumentParser) -> None:
         "--thin", action="store_true",
         help="bare 3 KB article pages instead of ones in realistic page chrome (bench/chrome.py)",
     )  # fmt: skip
+
+
+def dated_item(doc: Doc, html: str) -> ArticleItem:
+    """The ingest item of ``doc``'s page, with its publication date on the record."""
+    record = {"url": doc.url, "html": html, "site": doc.site,
+              "published_at": doc.published.isoformat()}  # fmt: skip
+    return parse_record(json.dumps(record), datetime.now(UTC))
 
 
 def bare_extraction(pages: Iterable[str]) -> tuple[float, float]:

@@ -20,7 +20,6 @@ instead of a temporary SQLite file.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import random
@@ -35,7 +34,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from typing import Any, cast
 
-from attribution import BASE_LEVEL, T0, Doc, bare_extraction, page, read_articles
+from attribution import BASE_LEVEL, T0, Doc, bare_extraction, dated_item, page, read_articles
 from checkpoint import ROWS_PER_ARTICLE
 from chrome import Chrome, site_chrome
 from sqlalchemy import Connection, Engine, Table, delete, func, insert, select
@@ -43,7 +42,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from thesaurus import Spinner, load_thesaurus
 
 from copycat.db import WAL_CHECKPOINT_PAGES, make_engine, open_database
-from copycat.ingest import PipelineChain, parse_record, standalone_stats
+from copycat.ingest import PipelineChain, standalone_stats
 from copycat.models import Article, LshBucket, Site
 from copycat.queries import attribute_document
 from pipelines.match import DocumentView, candidate_plan
@@ -235,9 +234,7 @@ def ingest_batch(
     match_before, store_before, pairs_before = counters()
     started, cpu_started = time.perf_counter(), time.process_time()
     for doc, html in pages:
-        record = json.dumps({"url": doc.url, "html": html, "site": doc.site,
-                             "published_at": doc.published.isoformat()})  # fmt: skip
-        chain.process(parse_record(record, datetime.now(UTC)))
+        chain.process(dated_item(doc, html))
     processed = time.perf_counter()
     if not settle:
         write_back(chain.store.sessions)

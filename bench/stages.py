@@ -18,14 +18,13 @@ import argparse
 import cProfile
 import json
 import tempfile
-from datetime import UTC, datetime
 from pathlib import Path
 
-from attribution import add_corpus_arguments, bare_extraction, build_corpus
+from attribution import add_corpus_arguments, bare_extraction, build_corpus, dated_item
 from scrapy.exceptions import DropItem
 
 from copycat.db import open_database
-from copycat.ingest import PipelineChain, parse_record, standalone_stats
+from copycat.ingest import PipelineChain, standalone_stats
 
 STAGES = ("fingerprint", "match", "store")
 CHUNK = 50
@@ -52,12 +51,8 @@ def main() -> int:
             chunk = ordered[first : first + CHUNK]
             bare_cpu += bare_extraction(corpus.pages[doc.url] for doc in chunk)[1]
             for doc in chunk:
-                record = {"url": doc.url, "html": corpus.pages[doc.url], "site": doc.site,
-                          "published_at": doc.published.isoformat()}  # fmt: skip
                 try:
-                    item = chain.extract.extract_item(
-                        parse_record(json.dumps(record), datetime.now(UTC))
-                    )
+                    item = chain.extract.extract_item(dated_item(doc, corpus.pages[doc.url]))
                 except DropItem:
                     continue
                 documents += 1

@@ -346,8 +346,7 @@ def prune_sibling_pairs(session: Session, partners: set[int]) -> int:
     """
     if len(partners) < 3:
         return 0  # two copies and their original make three: no query for a single pair
-    among = list(partners)
-    rows = session.execute(_pairs_among(), {"copies": among, "originals": among}).all()
+    rows = session.execute(_pairs_among(), {"among": list(partners)}).all()
     redundant = redundant_pairs({(c, o): score for c, o, score in rows})
     for copy_id, original_id in redundant:
         session.execute(
@@ -360,8 +359,8 @@ def prune_sibling_pairs(session: Session, partners: set[int]) -> int:
 def _pairs_among() -> Select[int, int, float]:
     """The pairs between given articles: built once (it runs for every article with a pair)."""
     return select(Match.copy_id, Match.original_id, Match.score).where(
-        Match.copy_id.in_(bindparam("copies", expanding=True)),
-        Match.original_id.in_(bindparam("originals", expanding=True)),
+        Match.copy_id.in_(bindparam("among", expanding=True)),
+        Match.original_id.in_(bindparam("among", expanding=True)),
     )
 
 
