@@ -19,9 +19,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import multiprocessing.connection
+import os
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from threading import Thread
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 from weakref import WeakKeyDictionary
 
@@ -75,7 +78,8 @@ class WorkerPool:
             self._executor = ProcessPoolExecutor(
                 max_workers=self.workers,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=self.initializer,
+                initializer=_start_worker,
+                initargs=(self.initializer,),
             )
             # A spawning executor starts a process for a job only when no worker is idle:
             # one no-op job each starts them all now, so that their start-up (interpreter,
@@ -112,6 +116,32 @@ class WorkerPool:
         finally:
             self.in_flight -= 1
 
+    def submit(self, function: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> Future[_T]:
+        """Hand ``function(*args)`` to a worker at once and return its future.
+
+        For a synchronous caller that bounds how many calls it has in the pool itself (the
+        coroutine path waits for a place instead). A pool found broken is replaced first.
+        """
+        self.start()
+        executor = self._executor
+        assert executor is not None
+        try:
+            return executor.submit(function, *args, **kwargs)
+        except BrokenProcessPool:
+            self._replace(executor)
+            assert self._executor is not None
+            return self._executor.submit(function, *args, **kwargs)
+
+    def replace_if_broken(self) -> None:
+        """Start new processes if a worker died (a call's future raised BrokenProcessPool)."""
+        executor = self._executor
+        if executor is None:
+            return
+        try:
+            executor.submit(_ready)
+        except BrokenProcessPool:
+            self._replace(executor)
+
     def _places_here(self) -> asyncio.Semaphore | DeferredSemaphore:
         """The semaphore of places, made for the running loop (asyncio) or the reactor."""
         if not is_asyncio_available():
@@ -141,6 +171,25 @@ class WorkerPool:
 
 def _ready() -> None:
     """A no-op job: submitting it makes the executor start a worker process."""
+
+
+def _start_worker(initializer: Callable[[], None] | None) -> None:
+    """Worker initializer: leave when the parent process does, then run ``initializer``.
+
+    A worker waits for jobs on a queue it also holds the writing end of, so it never hears
+    that a parent killed with SIGKILL (or by the OOM killer) is gone: it would idle on,
+    holding its memory and the parent's inherited pipes, for ever.
+    """
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        Thread(target=_exit_with, args=(parent.sentinel,), daemon=True).start()
+    if initializer is not None:
+        initializer()
+
+
+def _exit_with(parent_sentinel: int) -> None:
+    multiprocessing.connection.wait([parent_sentinel])
+    os._exit(1)
 
 
 _crawl_pools: WeakKeyDictionary[Crawler, WorkerPool] = WeakKeyDictionary()

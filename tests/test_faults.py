@@ -308,6 +308,8 @@ def test_kill_9_mid_ingest_leaves_the_database_consistent(
         process.send_signal(signal.SIGKILL)
     finally:
         process.kill()
+        # returns once every process holding the ingest's pipes is gone: its extraction
+        # workers too, which leave when their parent dies
         process.communicate(timeout=30)
     assert process.returncode == -signal.SIGKILL
     stored = _count(database_url, "SELECT count(*) FROM articles")
