@@ -25,7 +25,7 @@ from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time
 from email.utils import parsedate_to_datetime
-from time import perf_counter
+from time import perf_counter, thread_time
 from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -37,10 +37,12 @@ from trafilatura.metadata import extract_title
 from trafilatura.settings import Document
 
 from pipelines.fingerprint import Fingerprint, FingerprintConfig, fingerprint_text
-from pipelines.stats import add_seconds, count, timed
+from pipelines.stats import add_timing, count, timed
 from pipelines.workers import BrokenProcessPool, WorkerPool, crawl_pool
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
 
@@ -946,31 +948,50 @@ def _is_html_type(content_type: str | None) -> bool:
     return not media or "html" in media
 
 
-_WorkerResult = tuple["PageExtraction | tuple[str, str]", "Fingerprint | None", float]
-"""A worker's answer: the extraction or a (reason, detail) refusal, the body's fingerprint
-when one was asked for, and seconds spent."""
+Timing = tuple[float, float]
+"""Wall and CPU seconds of a piece of work."""
 
 
-def _extract_html_timed(
+@dataclass(frozen=True, slots=True)
+class WorkerExtraction:
+    """A worker's answer for one page: the extraction or a (reason, detail) refusal, the
+    body's fingerprint when one was asked for, and the time each took in the worker."""
+
+    outcome: PageExtraction | tuple[str, str]
+    fingerprint: Fingerprint | None
+    extract_time: Timing
+    fingerprint_time: Timing | None
+
+
+def _clock() -> Timing:
+    return perf_counter(), thread_time()
+
+
+def _since(started: Timing) -> Timing:
+    return perf_counter() - started[0], thread_time() - started[1]
+
+
+def extract_in_worker(
     html: str | bytes, url: str, min_chars: int, fingerprint: FingerprintConfig | None = None
-) -> _WorkerResult:
-    """Run ``extract_page`` (and fingerprint its text) and time it: one page in a worker.
+) -> WorkerExtraction:
+    """Run ``extract_page`` (and fingerprint its text) and time both: one page in a worker.
 
     ``NotAnArticle`` comes back as its reason and detail rather than raised: an exception
     with extra constructor arguments does not survive pickling intact. The fingerprint is
     computed here because it depends on the text alone and is the next costliest step: in
     the crawl, every millisecond kept off the reactor thread is throughput.
     """
-    started = perf_counter()
-    printed = None
+    started = _clock()
     try:
         page = extract_page(html, url, min_chars)
-        if fingerprint is not None:
-            printed = fingerprint_text(page.text, fingerprint)
-        outcome: PageExtraction | tuple[str, str] = page
     except NotAnArticle as exc:
-        outcome = (exc.reason, exc.detail)
-    return outcome, printed, perf_counter() - started
+        return WorkerExtraction((exc.reason, exc.detail), None, _since(started), None)
+    extracted = _since(started)
+    if fingerprint is None:
+        return WorkerExtraction(page, None, extracted, None)
+    started = _clock()
+    printed = fingerprint_text(page.text, fingerprint)
+    return WorkerExtraction(page, printed, extracted, _since(started))
 
 
 def _warm_up() -> None:
@@ -1088,20 +1109,47 @@ class ExtractPipeline:
         if self.stats is not None:
             self.stats.max_value("extract/max_in_flight", pool.in_flight + 1)
         try:
-            outcome, printed, seconds = await pool.run(
-                _extract_html_timed, html, item.url, self.min_chars, self.fingerprint
+            answer = await pool.run(
+                extract_in_worker, html, item.url, self.min_chars, self.fingerprint
             )
         except BrokenProcessPool as exc:
-            # The pages that were in the dead pool are dropped, not remembered as
-            # non-articles: the next run fetches them again.
-            raise self._drop(item, NotAnArticle("worker_crashed", str(exc))) from exc
-        add_seconds(self.stats, "extract/seconds", seconds)
-        if isinstance(outcome, tuple):
-            refusal = NotAnArticle(*outcome)
+            raise self.crashed(item, exc) from exc
+        return self.from_worker(item, answer)
+
+    def submit(self, item: ArticleItem) -> Future[WorkerExtraction]:
+        """Hand the item's page to a worker now and return the future of its answer (for a
+        caller that keeps its own bounded window of pages, as ``copycat ingest`` does).
+
+        Raises:
+            DropItem: the item carries no HTML to extract.
+            BrokenProcessPool: the pool broke and its replacement did too.
+        """
+        if self.pool is None:
+            raise ValueError("submit needs worker processes (workers > 0)")
+        try:
+            html = self._html_of(item)
+        except NotAnArticle as exc:
+            raise self._drop(item, exc) from exc
+        return self.pool.submit(extract_in_worker, html, item.url, self.min_chars, self.fingerprint)
+
+    def from_worker(self, item: ArticleItem, answer: WorkerExtraction) -> ArticleItem:
+        """Finish ``item`` with a worker's answer; raise DropItem for a non-article."""
+        add_timing(self.stats, "extract", *answer.extract_time)
+        if isinstance(answer.outcome, tuple):
+            refusal = NotAnArticle(*answer.outcome)
             # the reason travels as the cause: DroppedPageRecorder reads it from there
             raise self._drop(item, refusal) from refusal
-        item.fingerprint = printed
-        return self._finish(item, outcome)
+        if answer.fingerprint_time is not None:
+            add_timing(self.stats, "fingerprint", *answer.fingerprint_time)
+        item.fingerprint = answer.fingerprint
+        return self._finish(item, answer.outcome)
+
+    def crashed(self, item: ArticleItem, error: BrokenProcessPool) -> DropItem:
+        """Count a page lost with a worker that died and return the DropItem to raise.
+
+        The page is dropped, not remembered as a non-article: the next run fetches it again.
+        """
+        return self._drop(item, NotAnArticle("worker_crashed", str(error)))
 
     def _drop(self, item: ArticleItem, exc: NotAnArticle) -> DropItem:
         """Count a page that is not an article and return the DropItem to raise."""

@@ -26,6 +26,13 @@ def add_seconds(stats: StatsCollector | None, key: str, seconds: float) -> None:
         stats.set_value(key, stats.get_value(key, 0.0) + seconds)
 
 
+def add_timing(stats: StatsCollector | None, stage: str, wall: float, cpu: float) -> None:
+    """Add ``wall`` seconds to ``<stage>/seconds`` and ``cpu`` seconds to ``<stage>/cpu_seconds``
+    (work timed elsewhere: in a worker process, say)."""
+    add_seconds(stats, f"{stage}/seconds", wall)
+    add_seconds(stats, f"{stage}/cpu_seconds", cpu)
+
+
 @contextmanager
 def timed(stats: StatsCollector | None, stage: str) -> Iterator[None]:
     """Add the block's wall time to ``<stage>/seconds`` and its CPU time to ``<stage>/cpu_seconds``.
@@ -38,5 +45,4 @@ def timed(stats: StatsCollector | None, stage: str) -> Iterator[None]:
     try:
         yield
     finally:
-        add_seconds(stats, f"{stage}/seconds", perf_counter() - wall)
-        add_seconds(stats, f"{stage}/cpu_seconds", thread_time() - cpu)
+        add_timing(stats, stage, perf_counter() - wall, thread_time() - cpu)
