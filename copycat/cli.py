@@ -36,7 +36,7 @@ from copycat.queries import (
 from copycat.render import pair_lines, report_lines
 from copycat.sites import SiteError, dump_toml, list_sites, load_toml, make_record, save_site
 from copycat.urls import origin_of
-from pipelines.extract import NotAnArticle, extract_page, extract_text_record
+from pipelines.extract import NotAnArticle, default_workers, extract_page, extract_text_record
 from pipelines.match import (
     METHOD_VERSION,
     DocumentView,
@@ -191,7 +191,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         raise CommandError(f"no such file: {path}")
     sessions = _open(args)
     _warn_of_older_pairs(sessions)
-    chain = PipelineChain(sessions, standalone_stats(), min_chars=args.min_chars)
+    chain = PipelineChain(
+        sessions, standalone_stats(), min_chars=args.min_chars, workers=args.workers
+    )
     tty = sys.stderr.isatty()
 
     def progress(result: IngestResult) -> None:
@@ -200,7 +202,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                 f"\rlines {result.lines} · stored {result.stored} · pairs {result.pairs}"
             )
 
-    with path.open(encoding="utf-8", errors="replace") as lines:
+    with chain, path.open(encoding="utf-8", errors="replace") as lines:
         result = ingest_lines(lines, chain, progress)
     if tty:
         sys.stderr.write("\n")
@@ -471,6 +473,13 @@ def build_parser() -> argparse.ArgumentParser:
     ingest = commands.add_parser("ingest", help="ingest a JSONL file without crawling")
     ingest.add_argument("file")
     ingest.add_argument("--min-chars", type=int, default=500, help="shorter texts are dropped")
+    ingest.add_argument(
+        "--workers",
+        type=int,
+        default=default_workers(),
+        help="processes that extract and fingerprint pages (default: one per CPU, as a crawl's"
+        " EXTRACT_WORKERS; 0: all in this process)",
+    )
     ingest.set_defaults(handler=cmd_ingest)
 
     attribute = commands.add_parser("attribute", help="find where a document came from")

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from queue import Empty, Queue
@@ -27,12 +29,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from copycat.urls import canonicalise, origin_of
 from crawler.discovery import parse_date
 from crawler.items import ArticleItem
-from pipelines.extract import ExtractPipeline
+from pipelines.extract import ExtractPipeline, WorkerExtraction
 from pipelines.fingerprint import FingerprintConfig, FingerprintPipeline
 from pipelines.match import MatchConfig, MatchPipeline
 from pipelines.outages import describe_error
 from pipelines.stats import count, timed
 from pipelines.store import StorePipeline
+from pipelines.workers import BrokenProcessPool
 
 logger = logging.getLogger(__name__)
 
@@ -121,7 +124,11 @@ class IngestResult:
 
 
 class PipelineChain:
-    """The crawl's pipeline stages, in order, run on items that did not come from a crawl."""
+    """The crawl's pipeline stages, in order, run on items that did not come from a crawl.
+
+    ``workers`` > 0: pages are extracted and fingerprinted in that many worker processes
+    (see :func:`ingest_lines`); close the chain to stop them.
+    """
 
     def __init__(
         self,
@@ -130,9 +137,15 @@ class PipelineChain:
         min_chars: int = 500,
         fingerprint: FingerprintConfig = FingerprintConfig(),
         match: MatchConfig = MatchConfig(),
+        workers: int = 0,
     ) -> None:
         self.stats = stats
-        self.extract = ExtractPipeline(min_chars=min_chars, stats=stats)
+        self.extract = ExtractPipeline(
+            min_chars=min_chars,
+            stats=stats,
+            workers=workers,
+            fingerprint=fingerprint if workers else None,
+        )
         self.fingerprint = FingerprintPipeline(fingerprint, stats)
         self.match = MatchPipeline(sessions, match, stats)
         self.store = StorePipeline(sessions, stats)
@@ -149,6 +162,16 @@ class PipelineChain:
         """Run every stage, all in this process (the crawl awaits extraction and verification
         from worker processes); DropItem propagates to the caller."""
         return self.finish(self.prepare(item))
+
+    def close(self) -> None:
+        """Stop the worker processes, if any (safe to call twice)."""
+        self.extract.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
 
 class _DatabaseWriter:
@@ -313,25 +336,17 @@ def ingest_lines(
 ) -> IngestResult:
     """Ingest JSONL lines through ``chain``; bad lines are recorded and skipped.
 
-    Pages are extracted and fingerprinted here while a writer thread matches and stores the
-    ones before them (see :class:`_DatabaseWriter`); an article is committed at most
-    ``commit_delay`` seconds after it was written.
+    Pages are extracted and fingerprinted here (or, when the chain has workers, in its worker
+    processes) while a writer thread matches and stores the ones before them, in input order
+    (see :class:`_DatabaseWriter`); an article is committed at most ``commit_delay`` seconds
+    after it was written.
     """
     result = IngestResult()
+    items = _parsed(lines, result)
     with _DatabaseWriter(chain, result, on_progress, max_delay=commit_delay) as writer:
-        for number, line in iter_lines(lines):
-            result.lines += 1
-            try:
-                item = parse_record(line, datetime.now(UTC))
-            except RecordError as error:
-                result.bad_lines.append((number, str(error)))
-                logger.info("line %d skipped: %s", number, error)
-                continue
-            try:
-                item = chain.prepare(item)
-            except DropItem as drop:
-                logger.info("line %d dropped: %s", number, drop)
-                continue
+        in_workers = chain.extract.pool is not None
+        prepared = _prepared_in_workers if in_workers else _prepared_here
+        for number, item in prepared(items, chain):
             writer.put(number, item)
     prefix = "extract/dropped/"
     result.dropped = {
@@ -340,3 +355,122 @@ def ingest_lines(
         if key.startswith(prefix)
     }
     return result
+
+
+def _parsed(lines: Iterable[str], result: IngestResult) -> Iterator[tuple[int, ArticleItem]]:
+    """Yield (line number, item) for the lines that are good records; count and skip the rest."""
+    for number, line in iter_lines(lines):
+        result.lines += 1
+        try:
+            yield number, parse_record(line, datetime.now(UTC))
+        except RecordError as error:
+            result.bad_lines.append((number, str(error)))
+            logger.info("line %d skipped: %s", number, error)
+
+
+def _prepared_here(
+    items: Iterable[tuple[int, ArticleItem]], chain: PipelineChain
+) -> Iterator[tuple[int, ArticleItem]]:
+    """Extract and fingerprint each item in this thread; log and skip the drops."""
+    for number, item in items:
+        try:
+            yield number, chain.prepare(item)
+        except DropItem as drop:
+            logger.info("line %d dropped: %s", number, drop)
+
+
+WINDOW_PER_WORKER = 4
+"""Pages handed to the worker processes at once, per worker: enough that none waits for the
+next page, few enough that pages (a 20 MB one, say) do not pile up in memory."""
+
+
+@dataclass
+class _Job:
+    """A page in the workers' window: its line, its item and its worker's answer to come."""
+
+    number: int
+    item: ArticleItem
+    answer: Future[WorkerExtraction] | None
+    """None for a text record, prepared here when its turn comes (cheap)."""
+    alone: bool = False
+    """Extracted again with nothing else in the workers, after a worker died."""
+
+
+def _prepared_in_workers(
+    items: Iterable[tuple[int, ArticleItem]], chain: PipelineChain
+) -> Iterator[tuple[int, ArticleItem]]:
+    """Extract and fingerprint the items in the chain's worker processes; yield them in order.
+
+    A window of pages is in the workers at once, so the workers are never idle while this
+    thread hands the answers on. If a worker dies (out of memory, a crash in a C extension on
+    a hostile page), every page whose answer was lost with it is extracted again, one at a
+    time in fresh workers: the page that kills a worker alone too is dropped (counted as
+    ``extract/dropped/worker_crashed``, logged with its line), and the others go on.
+    """
+    pool = chain.extract.pool
+    assert pool is not None
+    window: deque[_Job] = deque()
+    for number, item in items:
+        try:
+            window.append(_submitted(chain, number, item))
+        except DropItem as drop:
+            logger.info("line %d dropped: %s", number, drop)
+        while len(window) >= WINDOW_PER_WORKER * pool.workers:
+            if (done := _finished(chain, window)) is not None:
+                yield done
+    while window:
+        if (done := _finished(chain, window)) is not None:
+            yield done
+
+
+def _submitted(chain: PipelineChain, number: int, item: ArticleItem) -> _Job:
+    """Hand an HTML record's page to a worker (raise DropItem for one without HTML)."""
+    if item.text is not None:
+        return _Job(number, item, None)
+    return _Job(number, item, chain.extract.submit(item))
+
+
+def _finished(chain: PipelineChain, window: deque[_Job]) -> tuple[int, ArticleItem] | None:
+    """Take the window's first page off it, prepared (None if it is dropped)."""
+    job = window[0]
+    if job.answer is not None:
+        wait([job.answer])
+        if _lost(job.answer) and not job.alone:
+            _extract_lost_pages_alone(chain, window)
+    window.popleft()
+    try:
+        if job.answer is None:
+            return job.number, chain.prepare(job.item)
+        try:
+            answer = job.answer.result()
+        except BrokenProcessPool as error:  # it killed a worker alone too
+            raise chain.extract.crashed(job.item, error) from error
+        return job.number, chain.fingerprint.process_item(
+            chain.extract.from_worker(job.item, answer)
+        )
+    except DropItem as drop:
+        logger.info("line %d dropped: %s", job.number, drop)
+        return None
+
+
+def _lost(answer: Future[WorkerExtraction]) -> bool:
+    return isinstance(answer.exception(), BrokenProcessPool)
+
+
+def _extract_lost_pages_alone(chain: PipelineChain, window: deque[_Job]) -> None:
+    """After a worker died: let the window's other pages settle, then extract each page whose
+    answer was lost again, alone, so that a second death names the page that caused it."""
+    pool = chain.extract.pool
+    assert pool is not None
+    wait([job.answer for job in window if job.answer is not None])
+    logger.warning(
+        "an extraction worker died; extracting the %d pages it took along again, one by one",
+        sum(1 for job in window if job.answer is not None and _lost(job.answer)),
+    )
+    for job in window:
+        if job.answer is None or job.alone or not _lost(job.answer):
+            continue  # (a page lost when it was alone is the cause: it is not tried again)
+        pool.replace_if_broken()
+        job.answer, job.alone = chain.extract.submit(job.item), True
+        wait([job.answer])
+    pool.replace_if_broken()

@@ -52,8 +52,9 @@ def test_ingest_1000_lines_then_matches_json(database_url: str, tmp_path: Path) 
         profiled = connection.scalar(select(func.count()).select_from(ArticleProfile)) or 0
     assert len(corpus.expected) <= profiled < 1000
 
-    # Ingesting the same file again changes nothing (writes are idempotent).
-    run_cli("ingest", str(path), database=database_url)
+    # Ingesting the same file again changes nothing (writes are idempotent), extracted in
+    # this process this time instead of in worker processes.
+    run_cli("ingest", str(path), "--workers", "0", database=database_url)
     with engine.connect() as connection:
         assert connection.scalar(select(func.count()).select_from(Article)) == 1000
         assert connection.scalar(select(func.count()).select_from(Match)) == len(pairs)
