@@ -25,7 +25,6 @@ from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time
 from email.utils import parsedate_to_datetime
-from time import perf_counter, thread_time
 from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -37,7 +36,7 @@ from trafilatura.metadata import extract_title
 from trafilatura.settings import Document
 
 from pipelines.fingerprint import Fingerprint, FingerprintConfig, fingerprint_text
-from pipelines.stats import add_timing, count, timed
+from pipelines.stats import Timing, add_timing, clock, count, since, timed
 from pipelines.workers import BrokenProcessPool, WorkerPool, crawl_pool
 
 if TYPE_CHECKING:
@@ -948,10 +947,6 @@ def _is_html_type(content_type: str | None) -> bool:
     return not media or "html" in media
 
 
-Timing = tuple[float, float]
-"""Wall and CPU seconds of a piece of work."""
-
-
 @dataclass(frozen=True, slots=True)
 class WorkerExtraction:
     """A worker's answer for one page: the extraction or a (reason, detail) refusal, the
@@ -961,14 +956,6 @@ class WorkerExtraction:
     fingerprint: Fingerprint | None
     extract_time: Timing
     fingerprint_time: Timing | None
-
-
-def _clock() -> Timing:
-    return perf_counter(), thread_time()
-
-
-def _since(started: Timing) -> Timing:
-    return perf_counter() - started[0], thread_time() - started[1]
 
 
 def extract_in_worker(
@@ -981,17 +968,17 @@ def extract_in_worker(
     computed here because it depends on the text alone and is the next costliest step: in
     the crawl, every millisecond kept off the reactor thread is throughput.
     """
-    started = _clock()
+    started = clock()
     try:
         page = extract_page(html, url, min_chars)
     except NotAnArticle as exc:
-        return WorkerExtraction((exc.reason, exc.detail), None, _since(started), None)
-    extracted = _since(started)
+        return WorkerExtraction((exc.reason, exc.detail), None, since(started), None)
+    extracted = since(started)
     if fingerprint is None:
         return WorkerExtraction(page, None, extracted, None)
-    started = _clock()
+    started = clock()
     printed = fingerprint_text(page.text, fingerprint)
-    return WorkerExtraction(page, printed, extracted, _since(started))
+    return WorkerExtraction(page, printed, extracted, since(started))
 
 
 def _warm_up() -> None:

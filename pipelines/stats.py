@@ -26,6 +26,20 @@ def add_seconds(stats: StatsCollector | None, key: str, seconds: float) -> None:
         stats.set_value(key, stats.get_value(key, 0.0) + seconds)
 
 
+Timing = tuple[float, float]
+"""Wall and CPU seconds (this thread's) of a piece of work, or the clocks at its start."""
+
+
+def clock() -> Timing:
+    """Read the wall clock and this thread's CPU clock (see :func:`since`)."""
+    return perf_counter(), thread_time()
+
+
+def since(started: Timing) -> Timing:
+    """Return the wall and CPU seconds since ``started`` (a :func:`clock` reading)."""
+    return perf_counter() - started[0], thread_time() - started[1]
+
+
 def add_timing(stats: StatsCollector | None, stage: str, wall: float, cpu: float) -> None:
     """Add ``wall`` seconds to ``<stage>/seconds`` and ``cpu`` seconds to ``<stage>/cpu_seconds``
     (work timed elsewhere: in a worker process, say)."""
@@ -41,8 +55,8 @@ def timed(stats: StatsCollector | None, stage: str) -> Iterator[None]:
     stages in two threads, and a wall clock alone cannot tell work from waiting for the GIL or
     the disk. Only for blocks that do not await: a coroutine's thread runs other work meanwhile.
     """
-    wall, cpu = perf_counter(), thread_time()
+    started = clock()
     try:
         yield
     finally:
-        add_timing(stats, stage, perf_counter() - wall, thread_time() - cpu)
+        add_timing(stats, stage, *since(started))

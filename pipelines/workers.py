@@ -188,6 +188,7 @@ def _start_worker(initializer: Callable[[], None] | None) -> None:
 
 
 def _exit_with(parent_sentinel: int) -> None:
+    """Wait for the parent process to end, then end this one at once."""
     multiprocessing.connection.wait([parent_sentinel])
     os._exit(1)
 
