@@ -606,11 +606,16 @@ def add_corpus_arguments(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
 
 
-def dated_item(doc: Doc, html: str) -> ArticleItem:
-    """The ingest item of ``doc``'s page, with its publication date on the record."""
+def dated_record(doc: Doc, html: str) -> str:
+    """The JSONL record of ``doc``'s page, with its publication date on it."""
     record = {"url": doc.url, "html": html, "site": doc.site,
               "published_at": doc.published.isoformat()}  # fmt: skip
-    return parse_record(json.dumps(record), datetime.now(UTC))
+    return json.dumps(record)
+
+
+def dated_item(doc: Doc, html: str) -> ArticleItem:
+    """The ingest item of ``doc``'s page, with its publication date on the record."""
+    return parse_record(dated_record(doc, html), datetime.now(UTC))
 
 
 def bare_extraction(pages: Iterable[str]) -> tuple[float, float]:

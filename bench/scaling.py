@@ -11,7 +11,10 @@ and spun copies of them go through the whole pipeline: the same pages at each le
 their URLs, the previous level's deleted. They are timed whole (wall and CPU), in the match
 and store stages, and against bare ``trafilatura.extract`` on the same pages, each batch
 paying for writing its pages back (a checkpoint after it); ``attribute`` (matching one pasted
-document, nothing stored) is timed too, and the candidate query's plan printed.
+document, nothing stored) is timed too, and the candidate query's plan printed. Another 200
+unrelated articles go in at each level as ``copycat ingest`` takes them (``--workers``
+processes extracting, the writer thread matching and storing in order, batched commits), timed
+by the wall clock against bare extraction: the throughput a user sees at that size.
 
 ``--database postgresql://…`` runs it on a scratch database of that server (made and dropped)
 instead of a temporary SQLite file.
@@ -28,13 +31,22 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from typing import Any, cast
 
-from attribution import BASE_LEVEL, T0, Doc, bare_extraction, dated_item, page, read_articles
+from attribution import (
+    BASE_LEVEL,
+    T0,
+    Doc,
+    bare_extraction,
+    dated_item,
+    dated_record,
+    page,
+    read_articles,
+)
 from checkpoint import ROWS_PER_ARTICLE
 from chrome import Chrome, site_chrome
 from sqlalchemy import Connection, Engine, Table, delete, func, insert, select
@@ -42,7 +54,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from thesaurus import Spinner, load_thesaurus
 
 from copycat.db import WAL_CHECKPOINT_PAGES, make_engine, open_database
-from copycat.ingest import PipelineChain, standalone_stats
+from copycat.ingest import PipelineChain, ingest_lines, standalone_stats
 from copycat.models import Article, LshBucket, Site
 from copycat.queries import attribute_document
 from pipelines.match import DocumentView, candidate_plan
@@ -251,6 +263,19 @@ def ingest_batch(
     )
 
 
+def ingest_with_workers_ms(chain: PipelineChain, docs: list[Doc], render: Render) -> float:
+    """Wall milliseconds per page of ``copycat ingest``'s own path on ``docs``: pages extracted
+    and fingerprinted in the chain's worker processes, matched and stored in order by its
+    writer thread, committed in batches; the checkpoint after it included, as in
+    :func:`ingest_batch`."""
+    lines = [dated_record(d, render(d)) for d in docs]
+    write_back(chain.store.sessions)
+    started = time.perf_counter()
+    ingest_lines(lines, chain)
+    write_back(chain.store.sessions)
+    return (time.perf_counter() - started) / len(docs) * 1000
+
+
 def bare_extraction_ms(docs: list[Doc], render: Render) -> float:
     """Milliseconds per page of bare ``trafilatura.extract`` on pages like ``docs``'s: the floor."""
     wall, _ = bare_extraction([render(d) for d in docs])
@@ -303,14 +328,25 @@ def run_scaling(args: argparse.Namespace) -> dict[str, Any]:
     warm_up = 30
     settle_docs = 100
     result: dict[str, Any] = {"stored_levels": {}}
-    with tempfile.TemporaryDirectory() as tmp, scratch_database(args.database, tmp) as url:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        scratch_database(args.database, tmp) as url,
+        ExitStack() as stack,
+    ):
         engine, sessions = open_database(url)
         result["database"] = engine.dialect.name
         chain = PipelineChain(sessions, standalone_stats())
+        # copycat ingest's own path, beside the one-page-at-a-time chain (none: --workers 0)
+        pooled = PipelineChain(sessions, standalone_stats(), workers=args.workers)
+        stack.callback(pooled.close)
         # Untimed: the first pages pay for empty caches and first calls (trafilatura, the
-        # word caches); timed, they would make the first level look the dearer one.
+        # word caches, the workers' start); timed, they would make the first level look the
+        # dearer one.
         for batch in make_batch(articles[-warm_up:], spinner, rng, "w"):
             ingest_batch(chain, batch, render, settle=True)
+        if args.workers:
+            warm = make_batch(articles[-2 * warm_up : -warm_up], spinner, rng, "ww")[0]
+            ingest_with_workers_ms(pooled, warm, render)
         levels = [BASE_LEVEL, *sorted(set(args.scale) - {BASE_LEVEL})]
         for n, level in enumerate(levels):
             tag = f"l{n}"
@@ -332,6 +368,11 @@ def run_scaling(args: argparse.Namespace) -> dict[str, Any]:
             original_cost = ingest_batch(chain, originals, render)
             copy_cost = ingest_batch(chain, copies, render)
             floor = bare_extraction_ms(originals, render)
+            # other unrelated articles, the same at every level, through copycat ingest's path
+            fresh = make_batch(articles[per_batch : 2 * per_batch], spinner, level_rng, f"{tag}i")
+            with_workers = (
+                ingest_with_workers_ms(pooled, fresh[0], render) if args.workers else None
+            )
             with sessions() as session:
                 stored = session.scalar(select(func.count()).select_from(Article))
                 rows = session.scalar(select(func.count()).select_from(LshBucket)) or 0
@@ -348,7 +389,10 @@ def run_scaling(args: argparse.Namespace) -> dict[str, Any]:
                         o["original_url"] for o in attribution["originals"]
                     ]
             with sessions() as session, session.begin():
-                session.execute(delete(Article).where(Article.url.like(f"%.example/{tag}/%")))
+                for batch_tag in (tag, f"{tag}i"):
+                    session.execute(
+                        delete(Article).where(Article.url.like(f"%.example/{batch_tag}/%"))
+                    )
             result["stored_levels"][str(level)] = {
                 "stored_articles": stored,
                 "bucket_rows": rows,
@@ -361,6 +405,11 @@ def run_scaling(args: argparse.Namespace) -> dict[str, Any]:
                 "ms_per_copy_doc_pipeline": round(copy_cost.wall_ms, 2),
                 "cpu_ms_per_original_doc_pipeline": round(original_cost.cpu_ms, 2),
                 "cpu_ms_per_copy_doc_pipeline": round(copy_cost.cpu_ms, 2),
+                # wall time a page, ingest workers extracting side by side (None: no workers)
+                "ms_per_original_doc_ingest_with_workers": with_workers and round(with_workers, 2),
+                # the issue's throughput figure at this size: docs/s against bare extraction's
+                "ingest_with_workers_throughput_ratio_to_bare": with_workers
+                and round(floor / with_workers, 3),
                 "ms_per_original_doc_match_store": round(original_cost.index_stages_ms, 2),
                 "ms_per_copy_doc_match_store": round(copy_cost.index_stages_ms, 2),
                 # where the index stages' time goes, for the originals: lookup (and reading
@@ -407,4 +456,9 @@ def run_scaling(args: argparse.Namespace) -> dict[str, Any]:
             result[f"{doc}_{what}_cost_ratio_high_vs_10k"] = round(high[key] / low[key], 3)
         key = f"cpu_ms_per_{doc}_doc_pipeline"
         result[f"{doc}_pipeline_cpu_ratio_high_vs_10k"] = round(high[key] / low[key], 3)
+    if args.workers:
+        key = "ms_per_original_doc_ingest_with_workers"
+        result["original_ingest_with_workers_cost_ratio_high_vs_10k"] = round(
+            high[key] / low[key], 3
+        )
     return result
