@@ -95,7 +95,7 @@ def test_pages_lost_with_a_killed_worker_are_extracted_again(
         for number, line in enumerate(lines):
             yield line
             if number == 6:  # the slow page went to a worker with the line before
-                time.sleep(0.3)
+                time.sleep(0.05)  # (it takes ~0.5 s to extract)
                 for child in multiprocessing.active_children():
                     assert child.pid is not None
                     os.kill(child.pid, signal.SIGKILL)  # as the kernel's OOM killer would
