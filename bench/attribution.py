@@ -30,9 +30,8 @@ Everything is ingested, in publication order, through :class:`copycat.ingest.Pip
 (extract, fingerprint, match, store) on a temporary SQLite database, as ``copycat ingest``
 does: pages extracted and fingerprinted in ``--workers`` processes (default: one per CPU;
 ``--workers 0``: in the ingest thread), matched and stored in a writer thread. The datasketch
-MinHash
-baseline (word 5-shingles, threshold 0.5) and bare ``trafilatura.extract`` run on the same
-pages in the same run, so the figures are ratios on one machine at one moment.
+MinHash baseline (word 5-shingles, threshold 0.5) and bare ``trafilatura.extract`` run on the
+same pages in the same run, so the figures are ratios on one machine at one moment.
 """
 
 from __future__ import annotations
@@ -668,8 +667,8 @@ def run_corpus(args: argparse.Namespace) -> dict[str, object]:
                     fields["published_at"] = doc.published.isoformat()
                 yield json.dumps(fields)
 
-        # What `copycat ingest` does: extraction and fingerprinting here, matching and
-        # storing in a writer thread, in order.
+        # What `copycat ingest` does: extraction and fingerprinting in the workers (or here,
+        # with --workers 0), matching and storing in a writer thread, in order.
         with chain:  # the workers are stopped (and their CPU counted) when it is done
             ingested = ingest_lines(records(), chain)
         stored = ingested.stored
