@@ -144,7 +144,7 @@ class PipelineChain:
             min_chars=min_chars,
             stats=stats,
             workers=workers,
-            fingerprint=fingerprint if workers else None,
+            fingerprint=fingerprint,
         )
         self.fingerprint = FingerprintPipeline(fingerprint, stats)
         self.match = MatchPipeline(sessions, match, stats)
@@ -460,8 +460,6 @@ def _lost(answer: Future[WorkerExtraction]) -> bool:
 def _extract_lost_pages_alone(chain: PipelineChain, window: deque[_Job]) -> None:
     """After a worker died: let the window's other pages settle, then extract each page whose
     answer was lost again, alone, so that a second death names the page that caused it."""
-    pool = chain.extract.pool
-    assert pool is not None
     wait([job.answer for job in window if job.answer is not None])
     logger.warning(
         "an extraction worker died; extracting the %d pages it took along again, one by one",
@@ -470,7 +468,6 @@ def _extract_lost_pages_alone(chain: PipelineChain, window: deque[_Job]) -> None
     for job in window:
         if job.answer is None or job.alone or not _lost(job.answer):
             continue  # (a page lost when it was alone is the cause: it is not tried again)
-        pool.replace_if_broken()
+        # (submitting to a broken pool starts new worker processes first)
         job.answer, job.alone = chain.extract.submit(job.item), True
         wait([job.answer])
-    pool.replace_if_broken()

@@ -39,12 +39,9 @@ _CREDIT_WORDS = re.compile(
 )
 
 
-@lru_cache(maxsize=65_536)
 def _page_of(url: str | None) -> str | None:
-    """The canonical form of ``url``; None for no URL or one that cannot be parsed.
-
-    Cached: every pair asks about both documents' links, both ways round.
-    """
+    """The canonical form of ``url`` (``canonicalise`` remembers it); None for no URL or one
+    that cannot be parsed."""
     if not url:
         return None
     try:

@@ -1088,17 +1088,12 @@ class ExtractPipeline:
         if self.pool is None or item.text is not None:
             # text records are cheap to normalise: not worth a round trip to a worker
             return self.extract_item(item)
-        try:
-            html = self._html_of(item)
-        except NotAnArticle as exc:
-            raise self._drop(item, exc) from exc
+        job = self._worker_job(item)
         pool = self.pool
         if self.stats is not None:
             self.stats.max_value("extract/max_in_flight", pool.in_flight + 1)
         try:
-            answer = await pool.run(
-                extract_in_worker, html, item.url, self.min_chars, self.fingerprint
-            )
+            answer = await pool.run(extract_in_worker, *job)
         except BrokenProcessPool as exc:
             raise self.crashed(item, exc) from exc
         return self.from_worker(item, answer)
@@ -1113,11 +1108,18 @@ class ExtractPipeline:
         """
         if self.pool is None:
             raise ValueError("submit needs worker processes (workers > 0)")
+        return self.pool.submit(extract_in_worker, *self._worker_job(item))
+
+    def _worker_job(
+        self, item: ArticleItem
+    ) -> tuple[str | bytes, str, int, FingerprintConfig | None]:
+        """The arguments of :func:`extract_in_worker` for the item's page (DropItem when it
+        carries no HTML to extract)."""
         try:
             html = self._html_of(item)
         except NotAnArticle as exc:
             raise self._drop(item, exc) from exc
-        return self.pool.submit(extract_in_worker, html, item.url, self.min_chars, self.fingerprint)
+        return html, item.url, self.min_chars, self.fingerprint
 
     def from_worker(self, item: ArticleItem, answer: WorkerExtraction) -> ArticleItem:
         """Finish ``item`` with a worker's answer; raise DropItem for a non-article."""

@@ -132,16 +132,6 @@ class WorkerPool:
             assert self._executor is not None
             return self._executor.submit(function, *args, **kwargs)
 
-    def replace_if_broken(self) -> None:
-        """Start new processes if a worker died (a call's future raised BrokenProcessPool)."""
-        executor = self._executor
-        if executor is None:
-            return
-        try:
-            executor.submit(_ready)
-        except BrokenProcessPool:
-            self._replace(executor)
-
     def _places_here(self) -> asyncio.Semaphore | DeferredSemaphore:
         """The semaphore of places, made for the running loop (asyncio) or the reactor."""
         if not is_asyncio_available():
