@@ -35,6 +35,7 @@ import re
 import struct
 import zlib
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from itertools import pairwise
 
@@ -538,6 +539,11 @@ class Alignment:
     """Most sentences aligned one after another in both texts (an excerpt's length)."""
     run_words: int = 0
     """Countable words of the copy side in that longest run."""
+    quoted_run: int = 0
+    """Most sentences aligned one after another that are quotations, or narrative sentences
+    copied word for word, with at least one of each (a quote-heavy excerpt's length)."""
+    quoted_run_words: int = 0
+    """Countable words of the narrative copied word for word in that run."""
     reordered: bool = False
     """Aligned sentences appear in a different order in the two texts."""
     covered_words: int = 0
@@ -590,8 +596,24 @@ def _passages(a: Profile, b: Profile, pairs: list[SentencePair]) -> list[Passage
     return result
 
 
+def _chains(pairs: Sequence[SentencePair]) -> list[list[SentencePair]]:
+    """Cut aligned sentences, in the first text's order, into chains that follow each other in
+    both texts. One sentence left out on both sides (too short to align, or mangled) keeps a
+    chain."""
+    chains: list[list[SentencePair]] = []
+    for pair in sorted(pairs, key=lambda p: p.a):
+        if chains:
+            last = chains[-1][-1]
+            step_a, step_b = pair.a - last.a, pair.b - last.b
+            if step_a == step_b and step_a in (1, 2):
+                chains[-1].append(pair)
+                continue
+        chains.append([pair])
+    return chains
+
+
 def _longest_run(
-    a: Profile, pairs: list[SentencePair], min_similarity: float = 0.0, min_keys: int = 0
+    a: Profile, chains: list[list[SentencePair]], min_similarity: float = 0.0, min_keys: int = 0
 ) -> tuple[int, int]:
     """Return the longest chain of consecutive aligned sentences and its countable words.
 
@@ -601,29 +623,57 @@ def _longest_run(
     chain, and neither do pages sharing a few generic lines.
     """
     best = (0, 0)
-    length = words = unquoted = 0
-    similar = 0.0
-    previous: SentencePair | None = None
-    for pair in sorted(pairs, key=lambda p: p.a):
-        sentence = a.sentences[pair.a]
-        # One sentence left out on both sides (too short to align, or mangled) keeps the chain.
-        step_a = pair.a - previous.a if previous is not None else 0
-        step_b = pair.b - previous.b if previous is not None else 0
-        if step_a == step_b and step_a in (1, 2):
-            length += 1
-        else:
-            length = words = unquoted = 0
-            similar = 0.0
-            length = 1
-        if not sentence.quote and a.content.sizes[pair.a] >= min_keys:
-            words += sentence.words
-            unquoted += 1
-            similar += pair.similarity
-        previous = pair
-        # An excerpt is taken word for word or spun, not rewritten: edited sentences (an
-        # outlet reusing its own background paragraphs, rephrased) make no excerpt.
-        if unquoted >= 2 and similar / unquoted >= min_similarity:
-            best = max(best, (length, words))
+    for chain in chains:
+        words = unquoted = 0
+        similar = 0.0
+        for length, pair in enumerate(chain, start=1):
+            sentence = a.sentences[pair.a]
+            if not sentence.quote and a.content.sizes[pair.a] >= min_keys:
+                words += sentence.words
+                unquoted += 1
+                similar += pair.similarity
+            # An excerpt is taken word for word or spun, not rewritten: edited sentences (an
+            # outlet reusing its own background paragraphs, rephrased) make no excerpt.
+            if unquoted >= 2 and similar / unquoted >= min_similarity:
+                best = max(best, (length, words))
+    return best
+
+
+def _quoted_excerpt(
+    a: Profile, b: Profile, chains: list[list[SentencePair]], min_keys: int
+) -> tuple[int, int]:
+    """Return the longest run of quotations and narrative copied word for word, and the
+    narrative's countable words.
+
+    An excerpt of a quote-heavy article is mostly quotations, which independent reports share
+    too; what they do not share is the reporter's own sentences between the quotations, word
+    for word. A run counts quotations and such sentences (with ``min_keys`` content keys);
+    a narrative sentence that differs in any word ends it, a short generic line only links it.
+    """
+    best = (0, 0)
+    a_words, b_words = a.tokens.words, b.tokens.words
+
+    def narrative(index: int) -> bool:
+        return not a.sentences[index].quote and a.content.sizes[index] >= min_keys
+
+    for chain in chains:
+        length = words = quotes = 0
+        for position, pair in enumerate(chain):
+            skipped = position > 0 and pair.a - chain[position - 1].a == 2
+            if skipped and narrative(pair.a - 1):
+                length = words = quotes = 0  # a narrative sentence left out was not copied
+            sentence, other = a.sentences[pair.a], b.sentences[pair.b]
+            if sentence.quote:
+                length += 1
+                quotes += 1
+            elif narrative(pair.a):
+                if a_words[sentence.start : sentence.end] != b_words[other.start : other.end]:
+                    length = words = quotes = 0
+                    continue
+                length += 1
+                words += sentence.words
+            if quotes and words:
+                best = max(best, (length, words))
     return best
 
 
@@ -663,7 +713,9 @@ def align_profiles(a: Profile, b: Profile, config: AlignConfig = AlignConfig()) 
     covering = [p for p in pairs if p.similarity >= config.min_covering_similarity]
     covered_a = sum(a.sentences[p.a].words for p in covering)
     covered_b = sum(b.sentences[j].words for j in {p.b for p in covering})
-    longest, run_words = _longest_run(a, pairs, config.min_run_similarity, config.min_run_keys)
+    chains = _chains(pairs)
+    longest, run_words = _longest_run(a, chains, config.min_run_similarity, config.min_run_keys)
+    quoted_run, quoted_run_words = _quoted_excerpt(a, b, chains, config.min_run_keys)
     whole_a = sum(a.sentences[p.a].end - a.sentences[p.a].start for p in covering)
     whole_b = sum(b.sentences[j].end - b.sentences[j].start for j in {p.b for p in covering})
     wholes = (whole_a / a.token_count if a.token_count else 0.0,
@@ -684,6 +736,8 @@ def align_profiles(a: Profile, b: Profile, config: AlignConfig = AlignConfig()) 
         swapped_words=0,
         longest_run=longest,
         run_words=run_words,
+        quoted_run=quoted_run,
+        quoted_run_words=quoted_run_words,
         reordered=reordered,
         covered_words=min(covered_a, covered_b),
         quotes_aligned=sum(a.sentences[p.a].quote for p in pairs),

@@ -63,12 +63,15 @@ __all__ = [
     "verify",
 ]
 
-METHOD_VERSION = "sentence-align/4"
+METHOD_VERSION = "sentence-align/5"
 """Recorded with every pair, so ``rematch`` knows which pairs an older method made.
 
 4: fewer band rows an article (~87 instead of ~115: a 20-band word view, a 14-band skeleton view,
 one anchor in two). Articles fingerprinted by 3 share few anchors with new ones until
-``copycat rematch`` fingerprints them again."""
+``copycat rematch`` fingerprints them again.
+5: an excerpt of a quote-heavy article pairs (quotations linked by the original's narrative
+copied word for word, :attr:`MatchConfig.min_verbatim_words`). Fingerprints as 4's: pairs that
+4 made stand, ``copycat rematch`` adds the excerpts it missed."""
 
 
 def older_method_advice(pairs: int) -> str:
@@ -99,6 +102,10 @@ class MatchConfig:
     min_passage_words: int = 30
     """Countable words an excerpt (or a low-coverage copy) must hold: a shared name or stock
     phrase is no copy."""
+    min_verbatim_words: int = 10
+    """Countable words of narrative, copied word for word between quotations, that make an
+    excerpt of a quote-heavy article (:attr:`Alignment.quoted_run`): reports sharing quotes
+    write their own words around them."""
     spun_rate: float = 0.02
     """Share of aligned content words swapped from which a copy counts as spun."""
     min_in_order: float = 0.5
@@ -116,6 +123,9 @@ class MatchConfig:
         return cls(
             min_coverage=settings.getfloat("MATCH_MIN_COVERAGE", default.min_coverage),
             min_passage_words=settings.getint("MATCH_MIN_PASSAGE_WORDS", default.min_passage_words),
+            min_verbatim_words=settings.getint(
+                "MATCH_MIN_VERBATIM_WORDS", default.min_verbatim_words
+            ),
             max_candidates=settings.getint("MATCH_MAX_CANDIDATES", default.max_candidates),
             min_shared_bands=settings.getint("MATCH_MIN_SHARED_BANDS", default.min_shared_bands),
         )
@@ -195,6 +205,11 @@ def is_copy(alignment: Alignment, config: MatchConfig = MatchConfig()) -> bool:
     """Decide from coverage of either text, or from one long excerpt, whether a pair is a copy."""
     if alignment.run_words >= config.min_passage_words and (
         alignment.longest_run >= config.min_excerpt_sentences
+    ):
+        return True
+    if (
+        alignment.quoted_run >= config.min_excerpt_sentences
+        and alignment.quoted_run_words >= config.min_verbatim_words
     ):
         return True
     if alignment.a_coverage >= 0.9 and alignment.b_coverage >= 0.9 and alignment.covered_words:
@@ -277,6 +292,7 @@ def verify(
             "substitutions": substitutions[:200],
             "credit": how,
             "longest_run_sentences": alignment.longest_run,
+            "quoted_run_sentences": alignment.quoted_run,
             "reordered": alignment.reordered,
         },
     )

@@ -543,6 +543,67 @@ def test_a_report_quoting_a_whole_short_interview_is_not_its_copy() -> None:
     assert is_copy(align_profiles(profile(page), profile(interview)))
 
 
+TRANSFER_STORY = [
+    OWN_REPORTING[0],
+    OWN_REPORTING[1],
+    INTERVIEW_QUOTES[0],
+    "The winger, who turns twenty on Sunday, has started every league game for the club since "
+    "the manager arrived in March.",
+    INTERVIEW_QUOTES[1],
+    OWN_REPORTING[3],
+    OWN_REPORTING[5],
+]
+ROUND_UP = [
+    "A busy week of transfer talk ended with no signing confirmed by any of the big clubs.",
+    "Fans of the city's other side are still waiting for news of a new goalkeeper this month.",
+    "The league's new rules on loans come into force at the start of the next window.",
+    "Several managers have complained about the fixture list over the winter holiday period.",
+]
+
+
+def _excerpt_page(*excerpt: str) -> str:
+    """A round-up page holding the sentences ``excerpt`` in one paragraph."""
+    return "\n\n".join((*ROUND_UP[:3], " ".join(excerpt), ROUND_UP[3]))
+
+
+def test_an_excerpt_of_quotations_and_the_reporters_narrative_is_a_copy() -> None:
+    story = profile("\n\n".join(TRANSFER_STORY))
+    page = _excerpt_page(*TRANSFER_STORY[2:5])
+    alignment = align_profiles(profile(page), story)
+    # two quotations and one sentence of narrative: no excerpt by the narrative alone
+    assert alignment.longest_run == 0 and alignment.a_coverage < 0.5
+    assert (alignment.quoted_run, alignment.quoted_run_words) == (3, 21)
+    assert is_copy(alignment)
+
+
+def test_reports_sharing_quotations_around_their_own_narrative_are_no_copy() -> None:
+    """An independent report quotes the same two lines, with the same facts between them in
+    its own words, or in the story's words but one: neither is the reporter's text copied."""
+    story = profile("\n\n".join(TRANSFER_STORY))
+    for narrative in (
+        "The winger has started every league game for the club since the manager arrived in "
+        "March, and he turns twenty on Sunday.",
+        "The winger, who turns twenty on Saturday, has started every league game for the club "
+        "since the manager arrived in March.",
+    ):
+        page = _excerpt_page(INTERVIEW_QUOTES[0], narrative, INTERVIEW_QUOTES[1])
+        alignment = align_profiles(profile(page), story)
+        assert alignment.quotes_aligned == 2 and alignment.quoted_run < 3
+        assert not is_copy(alignment)
+
+
+def test_a_narrative_sentence_left_out_between_quotations_ends_their_run() -> None:
+    """A report with a sentence of its own where the story has its narrative, then the next
+    quotation and a background line both carry: the quotations are not linked by copied text."""
+    story = profile("\n\n".join(TRANSFER_STORY))
+    own = "Reporters waited outside the gates of the training ground for most of the morning."
+    page = _excerpt_page(INTERVIEW_QUOTES[0], own, INTERVIEW_QUOTES[1], TRANSFER_STORY[5])
+    alignment = align_profiles(profile(page), story)
+    assert [(p.a - alignment.pairs[0].a, p.b) for p in alignment.pairs] == [(0, 2), (2, 4), (3, 5)]
+    assert alignment.quoted_run == 2
+    assert not is_copy(alignment)
+
+
 def test_a_crawl_and_an_ingest_match_with_the_same_thresholds() -> None:
     """The project's settings (a crawl's) and the configs' defaults (``copycat ingest``'s)
     agree: one corpus crawled or ingested gets the same pairs."""
