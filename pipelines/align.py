@@ -648,7 +648,8 @@ def _quoted_excerpt(
     An excerpt of a quote-heavy article is mostly quotations, which independent reports share
     too; what they do not share is the reporter's own sentences between the quotations, word
     for word. A run counts quotations and such sentences (with ``min_keys`` content keys);
-    a narrative sentence that differs in any word ends it, a short generic line only links it.
+    a narrative sentence that differs in any word, or is left out, ends it; a short generic
+    line links it but does not count.
     """
     best = (0, 0)
     a_words, b_words = a.tokens.words, b.tokens.words
