@@ -18,8 +18,9 @@ one of four outlets; a sample gets copies made with our own thesaurus spinner
 10/30/50 %, partial and spun, reworked (new headline and intro, paragraphs dropped and
 reordered, lightly spun) and stitched (parts of two originals). Hard negatives that must pair
 with nothing: held-out articles (never stored otherwise) with the quoted statements of a
-same-topic stored article spliced in ("independent reports sharing quotes"), and every other
-stored article (same-topic stories of other outlets).
+same-topic stored article spliced in ("independent reports sharing quotes"; every other one
+quotes them one after another, in their order), and every other stored article (same-topic
+stories of other outlets).
 
 Real re-publications: the pairs ``derived_duplicate_pairs.tsv`` lists (the outlet published a
 text twice, as is or edited) keep their first version among the originals and put the second
@@ -44,7 +45,7 @@ import resource
 import sys
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -371,10 +372,18 @@ class CorpusBuilder:
             key, title, paragraphs = self.articles[index]
             topic = key.split("/")[0]
             donor = rng.choice(by_topic[topic])
-            quotes = [m.group(0) for p in donor.paragraphs for m in QUOTED.finditer(p)]
+            quotes = [m.group(0) for p in donor.paragraphs for m in QUOTED.finditer(p)][:4]
+            places = [rng.randint(1, len(paragraphs) + i) for i in range(len(quotes))]
             mixed = list(paragraphs)
-            for quote in quotes[:4]:
-                mixed.insert(rng.randint(1, len(mixed)), quote)
+            if n % 2 == 1 and len(quotes) >= 2:
+                # A report quoting several statements one after another, in the donor's
+                # order: what a matcher that counts quotations as copied text would accuse.
+                mixed[places[0] : places[0]] = quotes
+                kind = "negative_quote_run"
+            else:
+                for quote, place in zip(quotes, places, strict=True):
+                    mixed.insert(place, quote)
+                kind = "negative_quotes" if quotes else "negative_heldout"
             site = COPYCATS[n % len(COPYCATS)].replace("://", "://independent-")
             negatives.append(
                 Doc(
@@ -384,7 +393,7 @@ class CorpusBuilder:
                     paragraphs=mixed,
                     published=donor.published + timedelta(hours=2),
                     template=n % 3,
-                    kind="negative_quotes" if quotes else "negative_heldout",
+                    kind=kind,
                 )
             )
         docs = originals + copies + negatives
@@ -541,6 +550,9 @@ def evaluate(
         "pair_precision": round(_ratio(correct, len(found)), 4),
         "false_accusations": false_accusation,
         "pairs_with_independent_reports": independent,
+        "independent_reports": dict(
+            sorted(Counter(d.kind for d in docs if d.kind.startswith("negative")).items())
+        ),
         "sibling_copy_pairs": sibling,
     }
     if directed:
