@@ -723,11 +723,8 @@ def align_profiles(a: Profile, b: Profile, config: AlignConfig = AlignConfig()) 
               whole_b / b.token_count if b.token_count else 0.0)  # fmt: skip
     ordered = sorted(pairs, key=lambda p: p.a)
     reordered = any(x.b > y.b for x, y in pairwise(ordered))
-    linked: set[int] = set()
-    for x, y in pairwise(ordered):
-        if y.a - x.a == y.b - x.b and y.a - x.a in (1, 2):
-            linked.update((x.a, y.a))
-    in_order = len(linked) / len(pairs) if pairs else 0.0
+    linked = sum(len(chain) for chain in chains if len(chain) > 1)
+    in_order = linked / len(pairs) if pairs else 0.0
     return Alignment(
         passages=(),
         substitutions=(),
