@@ -574,6 +574,12 @@ def test_an_excerpt_of_quotations_and_the_reporters_narrative_is_a_copy() -> Non
     assert alignment.longest_run == 0 and alignment.a_coverage < 0.5
     assert (alignment.quoted_run, alignment.quoted_run_words) == (3, 21)
     assert is_copy(alignment)
+    verdict = verify(
+        _doc(page, "https://roundup.example/week", published=T0 + timedelta(hours=3)),
+        _doc("\n\n".join(TRANSFER_STORY), "https://news.example/winger-talks", id=1, published=T0),
+    )
+    assert verdict is not None and verdict.new_is_copy and verdict.kind == "partial"
+    assert verdict.evidence["quoted_run_sentences"] == 3
 
 
 def test_reports_sharing_quotations_around_their_own_narrative_are_no_copy() -> None:
