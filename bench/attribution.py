@@ -14,9 +14,10 @@ The corpus: every article (minus the second of each pair ``derived_duplicate_pai
 as duplicates inside the set, and those sharing verbatim text with another) is published by
 one of four outlets; a sample gets copies made with our own thesaurus spinner
 (:mod:`bench.thesaurus`, Debian's mythes-en-us) in several page templates: verbatim, partial
-(a run of 40-70 % of the paragraphs), excerpt (3-5 sentences inside a longer page), spun at
-10/30/50 %, partial and spun, reworked (new headline and intro, paragraphs dropped and
-reordered, lightly spun) and stitched (parts of two originals). Hard negatives that must pair
+(a run of 40-70 % of the paragraphs), excerpt (3-5 sentences inside a longer page), the same
+spun at 20 or 30 % (of originals nothing else copies), spun at 10/30/50 %, partial and spun,
+reworked (new headline and intro, paragraphs dropped and reordered, lightly spun) and
+stitched (parts of two originals). Hard negatives that must pair
 with nothing: held-out articles (never stored otherwise) with the quoted statements of a
 same-topic stored article spliced in ("independent reports sharing quotes"; every other one
 quotes them one after another, in their order), and every other stored article (same-topic
@@ -295,13 +296,16 @@ class CorpusBuilder:
     """Makes the labelled corpus: originals, copies of every kind, hard negatives."""
 
     def __init__(self, articles: list[tuple[str, str, list[str]]], seed: int, spinner: Spinner):
+        self.seed = seed
         self.rng = random.Random(seed)
         self.articles = articles
         self.spinner = spinner
         self.writer = NewsWriter(seed)
 
-    def spin(self, paragraphs: list[str], rate: float) -> tuple[list[str], float]:
-        spun, _, achieved = self.spinner.spin("\n\n".join(paragraphs), rate, self.rng)
+    def spin(
+        self, paragraphs: list[str], rate: float, rng: random.Random
+    ) -> tuple[list[str], float]:
+        spun, _, achieved = self.spinner.spin("\n\n".join(paragraphs), rate, rng)
         return spun.split("\n\n"), achieved
 
     def filler(self, n: int) -> list[str]:
@@ -345,10 +349,20 @@ class CorpusBuilder:
         sources = rng.sample(originals, min(n_originals, len(originals)))
         for n, original in enumerate(sources):
             kind = kinds[n % len(kinds)]
-            copies.append(self._copy(n, kind, original, by_topic))
+            copies.append(self._copy(n, kind, original, by_topic, rng))
         stored_as = {
             self.articles[index][0]: doc for index, doc in zip(stored_idx, originals, strict=True)
         }
+        # Spun excerpts, of originals nothing else copies, come from a random source of their
+        # own: adding them (session 12) left every other page of the corpus as it was.
+        excerpt_rng = random.Random(f"excerpt_spun-{self.seed}")
+        copied = {doc.url for doc in sources} | {
+            stored_as[r.first].url for r in republications if r.first in stored_as
+        }
+        unused = [doc for doc in originals if doc.url not in copied]
+        how_many = min(len(unused), len(sources) // len(kinds))  # as many as of each kind
+        for n, original in enumerate(excerpt_rng.sample(unused, how_many), start=len(sources)):
+            copies.append(self._copy(n, "excerpt_spun", original, by_topic, excerpt_rng))
         for n, republication in enumerate(republications):
             first = stored_as.get(republication.first)
             if first is None:  # held out
@@ -400,8 +414,14 @@ class CorpusBuilder:
         docs.sort(key=lambda d: d.published)
         return docs, negatives
 
-    def _copy(self, n: int, kind: str, original: Doc, by_topic: dict[str, list[Doc]]) -> Doc:
-        rng = self.rng
+    def _copy(
+        self,
+        n: int,
+        kind: str,
+        original: Doc,
+        by_topic: dict[str, list[Doc]],
+        rng: random.Random,
+    ) -> Doc:
         paragraphs = list(original.paragraphs)
         title = original.title
         originals = [original.url]
@@ -416,24 +436,26 @@ class CorpusBuilder:
             if rng.random() < 0.5:
                 paragraphs = self.filler(rng.randint(1, 2)) + paragraphs
             if kind == "partial_spun":
-                paragraphs, spin = self.spin(paragraphs, rng.choice((0.2, 0.3)))
-        elif kind == "excerpt":
+                paragraphs, spin = self.spin(paragraphs, rng.choice((0.2, 0.3)), rng)
+        elif kind == "excerpt" or kind == "excerpt_spun":
             sentences = re.split(r"(?<=[.!?])\s+", " ".join(paragraphs))
             k = rng.randint(3, 5)
             start = rng.randint(0, max(0, len(sentences) - k))
             excerpt = " ".join(sentences[start : start + k])
+            if kind == "excerpt_spun":
+                [excerpt], spin = self.spin([excerpt], rng.choice((0.2, 0.3)), rng)
             paragraphs = [*self.filler(rng.randint(4, 7)), excerpt, *self.filler(rng.randint(2, 4))]
             title = self.writer.report(self.writer.event(), author="Staff").title
         elif kind.startswith("spun"):
             rate = int(kind[4:]) / 100
-            paragraphs, spin = self.spin(paragraphs, rate)
-            title = self.spin([title], rate)[0][0]
+            paragraphs, spin = self.spin(paragraphs, rate, rng)
+            title = self.spin([title], rate, rng)[0][0]
         elif kind == "reworked":
             keep = sorted(rng.sample(range(len(paragraphs)), max(3, round(len(paragraphs) * 0.7))))
             kept = [paragraphs[i] for i in keep]
             head, tail = kept[:2], kept[2:]
             rng.shuffle(tail)
-            paragraphs, spin = self.spin(self.filler(1) + head[::-1] + tail, 0.15)
+            paragraphs, spin = self.spin(self.filler(1) + head[::-1] + tail, 0.15, rng)
             title = self.writer.report(self.writer.event(), author="Staff").title
         elif kind == "stitched":
             topic = original.url.rsplit("/", 1)[1].split("-")[0]
@@ -443,7 +465,7 @@ class CorpusBuilder:
             b = other.paragraphs[: max(2, round(len(other.paragraphs) * rng.uniform(0.5, 0.7)))]
             paragraphs = a + b
             if rng.random() < 0.5:
-                paragraphs, spin = self.spin(paragraphs, 0.1)
+                paragraphs, spin = self.spin(paragraphs, 0.1, rng)
         site = COPYCATS[n % len(COPYCATS)]
         latest = original.published
         if kind == "stitched":
