@@ -47,6 +47,7 @@ from pipelines.fingerprint import (
     Tokens,
     WordTable,
     analyse,
+    plain_symbol_hashes,
     run_starts,
     shingle_values,
     sorted_unique,
@@ -181,6 +182,9 @@ class Profile:
     """Per sentence: mostly a quotation."""
     alignable: np.ndarray
     """Per sentence: may be aligned to (it has countable words, or is a quotation)."""
+    specific: np.ndarray
+    """Per sentence: holds a name or a number outside quotations. Boilerplate lines ("share
+    this post and let us know what you think") hold none."""
 
     @property
     def tokens(self) -> Tokens:
@@ -250,7 +254,8 @@ def _compute_profile(text: str) -> Profile:
     if not count:
         empty = FeatureIndex.of(np.zeros(0, np.int32), np.zeros(0, np.uint32), 0)
         nothing = np.zeros(0, dtype=np.int64)
-        return _assemble(text, (), nothing, nothing.astype(bool), len(tokens), empty, empty)
+        none = nothing.astype(bool)
+        return _assemble(text, (), nothing, none, none, len(tokens), empty, empty)
     starts = np.fromiter((r[0] for r in ranges), np.int64, count)
     lengths = np.fromiter((r[1] - r[0] for r in ranges), np.int64, count)
     quoted = analysis.quoted
@@ -259,6 +264,8 @@ def _compute_profile(text: str) -> Profile:
     is_quote = quoted_words * 2 >= lengths
     countable = np.where(is_quote, 0, lengths - quoted_words)
     of_token = np.repeat(np.arange(count, dtype=np.int32), lengths)
+    named = ~np.isin(analysis.symbol_hashes, plain_symbol_hashes()) & ~quoted
+    specific = np.add.reduceat(named.astype(np.int64), starts) > 0
 
     # Content keys: a partly quoted sentence keeps only its own words' keys.
     keys = np.array(CONTENT_FEATURES.values(tokens.words), np.uint32)
@@ -282,7 +289,9 @@ def _compute_profile(text: str) -> Profile:
             ranges, lengths.tolist(), countable.tolist(), is_quote.tolist(), strict=True
         )
     )
-    return _assemble(text, sentences, countable, is_quote, len(tokens), content, grams_index)
+    return _assemble(
+        text, sentences, countable, is_quote, specific, len(tokens), content, grams_index
+    )
 
 
 def _assemble(
@@ -290,6 +299,7 @@ def _assemble(
     sentences: tuple[Sentence, ...],
     countable: np.ndarray,
     quote: np.ndarray,
+    specific: np.ndarray,
     token_count: int,
     content: FeatureIndex,
     grams: FeatureIndex,
@@ -304,6 +314,7 @@ def _assemble(
         grams=grams,
         quote=quote,
         alignable=(countable > 0) | quote,
+        specific=specific,
     )
 
 
@@ -348,15 +359,16 @@ def clear_profiles() -> None:
     _cache.profiles.clear()
 
 
-PROFILE_FORMAT = 1
+PROFILE_FORMAT = 2
 """Version of :func:`profile_bytes`' layout and of what goes into it (tokenisation, sentence
 cuts, features, hashes): a stored profile of another version is not loaded, the text is
 profiled again. Bump it with any change that moves a profile (a test pins one)."""
 
 _HEADER = struct.Struct("<4sHIIIIII")
 _MAGIC = b"CCPF"
-_SENTENCE_BYTES = 4 * 4 + 1 + 4 + 4
-"""Per sentence: start, end, words, paragraph (int32), quote (uint8), two feature counts."""
+_SENTENCE_BYTES = 4 * 4 + 1 + 1 + 4 + 4
+"""Per sentence: start, end, words, paragraph (int32), quote and specific (uint8), two feature
+counts."""
 
 
 def profile_bytes(found: Profile) -> bytes:
@@ -380,6 +392,7 @@ def profile_bytes(found: Profile) -> bytes:
             header,
             columns.T.astype("<i4").tobytes(),
             found.quote.astype(np.uint8).tobytes(),
+            found.specific.astype(np.uint8).tobytes(),
             found.content.sizes.astype("<i4").tobytes(),
             found.grams.sizes.astype("<i4").tobytes(),
             found.content.hashes.astype("<u4").tobytes(),
@@ -417,6 +430,7 @@ def load_profile(text: str, data: bytes) -> Profile | None:
 
     starts, ends, words, paragraphs = take("<i4", 4 * count).reshape(4, count)
     quote = take("u1", count).astype(bool)
+    specific = take("u1", count).astype(bool)
     content_sizes, grams_sizes = take("<i4", count), take("<i4", count)
     content = FeatureIndex.from_sizes(content_sizes, take("<u4", content_size))
     grams = FeatureIndex.from_sizes(grams_sizes, take("<u4", grams_size))
@@ -424,7 +438,9 @@ def load_profile(text: str, data: bytes) -> Profile | None:
         map(Sentence, starts.tolist(), ends.tolist(), words.tolist(), paragraphs.tolist(),
             quote.tolist())
     )  # fmt: skip
-    return _cache.put(_assemble(text, sentences, words, quote, token_count, content, grams))
+    return _cache.put(
+        _assemble(text, sentences, words, quote, specific, token_count, content, grams)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -544,6 +560,9 @@ class Alignment:
     copied word for word, with at least one of each (a quote-heavy excerpt's length)."""
     quoted_run_words: int = 0
     """Countable words of the narrative copied word for word in that run."""
+    specific_aligned: int = 0
+    """Aligned sentences outside quotations, alike enough to count towards coverage, that hold
+    a name or a number on either side: what pages sharing only boilerplate lines lack."""
     reordered: bool = False
     """Aligned sentences appear in a different order in the two texts."""
     covered_words: int = 0
@@ -711,14 +730,26 @@ def align_profiles(a: Profile, b: Profile, config: AlignConfig = AlignConfig()) 
     """Align two profiled texts; coverages count only words outside quotations, in sentence
     pairs alike enough to be copied (see :class:`AlignConfig`)."""
     pairs = match_sentences(a, b, config)
-    covering = [p for p in pairs if p.similarity >= config.min_covering_similarity]
+    # A sentence of b explains one sentence of a: of several a-sentences that align with it
+    # (near-identical template lines, "share this post and let us know what you think"), the
+    # most alike counts towards coverage.
+    explained: dict[int, SentencePair] = {}
+    for pair in pairs:
+        if pair.similarity >= config.min_covering_similarity and (
+            pair.b not in explained or pair.similarity > explained[pair.b].similarity
+        ):
+            explained[pair.b] = pair
+    covering = list(explained.values())
     covered_a = sum(a.sentences[p.a].words for p in covering)
-    covered_b = sum(b.sentences[j].words for j in {p.b for p in covering})
+    covered_b = sum(b.sentences[p.b].words for p in covering)
+    specific_aligned = sum(
+        1 for p in covering if not a.sentences[p.a].quote and (a.specific[p.a] or b.specific[p.b])
+    )
     chains = _chains(pairs)
     longest, run_words = _longest_run(a, chains, config.min_run_similarity, config.min_run_keys)
     quoted_run, quoted_run_words = _quoted_excerpt(a, b, chains, config.min_run_keys)
     whole_a = sum(a.sentences[p.a].end - a.sentences[p.a].start for p in covering)
-    whole_b = sum(b.sentences[j].end - b.sentences[j].start for j in {p.b for p in covering})
+    whole_b = sum(b.sentences[p.b].end - b.sentences[p.b].start for p in covering)
     wholes = (whole_a / a.token_count if a.token_count else 0.0,
               whole_b / b.token_count if b.token_count else 0.0)  # fmt: skip
     ordered = sorted(pairs, key=lambda p: p.a)
@@ -736,6 +767,7 @@ def align_profiles(a: Profile, b: Profile, config: AlignConfig = AlignConfig()) 
         run_words=run_words,
         quoted_run=quoted_run,
         quoted_run_words=quoted_run_words,
+        specific_aligned=specific_aligned,
         reordered=reordered,
         covered_words=min(covered_a, covered_b),
         quotes_aligned=sum(a.sentences[p.a].quote for p in pairs),

@@ -501,7 +501,7 @@ def analyse(text: str) -> TextAnalysis:
 
 
 @lru_cache(maxsize=1)
-def _plain_symbol_hashes() -> np.ndarray:
+def plain_symbol_hashes() -> np.ndarray:
     """The hashes of the skeleton symbols that are no anchor: function words and gaps."""
     return np.array(sorted({word_hash(s) for s in (*STOPWORDS, PLACEHOLDER, BREAK)}), np.uint64)
 
@@ -527,7 +527,7 @@ def anchor_hashes(
     sampled = np.flatnonzero(values % np.uint64(sample) == 0)
     if not len(sampled):
         return []
-    plain = _plain_symbol_hashes()
+    plain = plain_symbol_hashes()
     # np.isin sorts both arrays on every call; the plain symbols are sorted once
     nearest = plain[np.minimum(np.searchsorted(plain, hashed), len(plain) - 1)]
     specials = np.concatenate(([0], np.cumsum(nearest != hashed, dtype=np.int32)))

@@ -70,8 +70,9 @@ METHOD_VERSION = "sentence-align/5"
 one anchor in two). Articles fingerprinted by 3 share few anchors with new ones until
 ``copycat rematch`` fingerprints them again.
 5: an excerpt of a quote-heavy article pairs (quotations linked by the original's narrative
-copied word for word, :attr:`MatchConfig.min_verbatim_words`). Fingerprints as 4's: pairs that
-4 made stand, ``copycat rematch`` adds the excerpts it missed."""
+copied word for word, :attr:`MatchConfig.min_verbatim_words`); narrative evidence must hold a
+name or a number (pages sharing only boilerplate lines no longer pair), and a sentence explains
+one sentence of the other text. Fingerprints as 4's: ``copycat rematch`` verifies again."""
 
 
 def older_method_advice(pairs: int) -> str:
@@ -203,17 +204,30 @@ def classify(
 
 def is_copy(alignment: Alignment, config: MatchConfig = MatchConfig()) -> bool:
     """Decide from coverage of either text, or from one long excerpt, whether a pair is a copy."""
-    if alignment.run_words >= config.min_passage_words and (
-        alignment.longest_run >= config.min_excerpt_sentences
+    # Narrative text makes a copy only if some of it is specific: an aligned sentence holding
+    # a name or a number. Pages sharing only boilerplate lines ("stay with us for further
+    # news") align, in runs even, and hold none.
+    specific = alignment.specific_aligned > 0
+    if (
+        specific
+        and alignment.run_words >= config.min_passage_words
+        and alignment.longest_run >= config.min_excerpt_sentences
     ):
         return True
     if (
-        alignment.quoted_run >= config.min_excerpt_sentences
+        specific
+        and alignment.quoted_run >= config.min_excerpt_sentences
         and alignment.quoted_run_words >= config.min_verbatim_words
     ):
         return True
-    if alignment.a_coverage >= 0.9 and alignment.b_coverage >= 0.9 and alignment.covered_words:
-        # The whole of both texts line up: a short, quote-heavy article copied entire.
+    if (
+        alignment.a_coverage >= 0.9
+        and alignment.b_coverage >= 0.9
+        and alignment.covered_words
+        and (specific or alignment.quotes_aligned)
+    ):
+        # The whole of both texts line up: a short, quote-heavy article copied entire (its
+        # quotations too, if its own few lines name nothing).
         return True
     if (
         alignment.quotes_aligned >= 4
@@ -226,7 +240,8 @@ def is_copy(alignment: Alignment, config: MatchConfig = MatchConfig()) -> bool:
         # that quotes every line of a short interview is not mostly that interview.
         return True
     return (
-        max(alignment.a_coverage, alignment.b_coverage) >= config.min_coverage
+        specific
+        and max(alignment.a_coverage, alignment.b_coverage) >= config.min_coverage
         and alignment.covered_words >= min(config.min_passage_words, 20)
         and alignment.in_order >= config.min_in_order
     )
