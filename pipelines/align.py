@@ -557,9 +557,9 @@ class Alignment:
     """Countable words of the copy side in that longest run."""
     quoted_run: int = 0
     """Most sentences aligned one after another that are quotations, or narrative sentences
-    copied word for word, with at least one of each (a quote-heavy excerpt's length)."""
+    copied word for word or spun, with at least one of each (a quote-heavy excerpt's length)."""
     quoted_run_words: int = 0
-    """Countable words of the narrative copied word for word in that run."""
+    """Countable words of the narrative copied in that run."""
     specific_aligned: int = 0
     """Aligned sentences outside quotations, alike enough to count towards coverage, that hold
     a name or a number on either side: what pages sharing only boilerplate lines lack."""
@@ -658,17 +658,37 @@ def _longest_run(
     return best
 
 
+MAX_SWAP_WORDS = 3
+"""Longest run of words a spinner swaps at once, on either side ("proof" → "test copy")."""
+
+
+def copied_or_spun(a_words: Sequence[str], b_words: Sequence[str]) -> bool:
+    """Whether one sentence is the other copied word for word or spun: words swapped one for
+    one (or for a short phrase), none added, dropped or moved, and at least half left as they
+    were. A reporter writing the same facts in their own words adds, drops and moves them."""
+    if a_words == b_words:
+        return True
+    kept = 0
+    matcher = difflib.SequenceMatcher(None, a_words, b_words, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            kept += i2 - i1
+        elif op != "replace" or max(i2 - i1, j2 - j1) > MAX_SWAP_WORDS:
+            return False
+    return kept * 2 >= len(a_words)
+
+
 def _quoted_excerpt(
     a: Profile, b: Profile, chains: list[list[SentencePair]], min_keys: int
 ) -> tuple[int, int]:
-    """Return the longest run of quotations and narrative copied word for word, and the
-    narrative's countable words.
+    """Return the longest run of quotations and copied narrative, and the narrative's
+    countable words.
 
     An excerpt of a quote-heavy article is mostly quotations, which independent reports share
-    too; what they do not share is the reporter's own sentences between the quotations, word
-    for word. A run counts quotations and such sentences (with ``min_keys`` content keys);
-    a narrative sentence that differs in any word, or is left out, ends it; a short generic
-    line links it but does not count.
+    too; what they do not share is the reporter's own sentences between the quotations, copied
+    word for word or spun (:func:`copied_or_spun`). A run counts quotations and such sentences
+    (with ``min_keys`` content keys); a narrative sentence written otherwise, or left out, ends
+    it; a short generic line links it but does not count.
     """
     best = (0, 0)
     a_words, b_words = a.tokens.words, b.tokens.words
@@ -687,7 +707,8 @@ def _quoted_excerpt(
                 length += 1
                 quotes += 1
             elif narrative(pair.a):
-                if a_words[sentence.start : sentence.end] != b_words[other.start : other.end]:
+                mine = a_words[sentence.start : sentence.end]
+                if not copied_or_spun(mine, b_words[other.start : other.end]):
                     length = words = quotes = 0
                     continue
                 length += 1

@@ -70,9 +70,10 @@ METHOD_VERSION = "sentence-align/5"
 one anchor in two). Articles fingerprinted by 3 share few anchors with new ones until
 ``copycat rematch`` fingerprints them again.
 5: an excerpt of a quote-heavy article pairs (quotations linked by the original's narrative
-copied word for word, :attr:`MatchConfig.min_verbatim_words`); narrative evidence must hold a
-name or a number (pages sharing only boilerplate lines no longer pair), and a sentence explains
-one sentence of the other text. Fingerprints as 4's: ``copycat rematch`` verifies again."""
+copied word for word or spun, :attr:`MatchConfig.min_narrative_words`); narrative evidence must
+hold a name or a number (pages sharing only boilerplate lines no longer pair), and a sentence
+explains one sentence of the other text. Fingerprints as 4's: ``copycat rematch`` verifies
+again."""
 
 
 def older_method_advice(pairs: int) -> str:
@@ -103,10 +104,10 @@ class MatchConfig:
     min_passage_words: int = 30
     """Countable words an excerpt (or a low-coverage copy) must hold: a shared name or stock
     phrase is no copy."""
-    min_verbatim_words: int = 10
-    """Countable words of narrative, copied word for word between quotations, that make an
-    excerpt of a quote-heavy article (:attr:`Alignment.quoted_run`): reports sharing quotes
-    write their own words around them."""
+    min_narrative_words: int = 10
+    """Countable words of the original's narrative, copied between quotations (word for word
+    or spun), that make an excerpt of a quote-heavy article (:attr:`Alignment.quoted_run`):
+    reports sharing quotes write their own words around them."""
     spun_rate: float = 0.02
     """Share of aligned content words swapped from which a copy counts as spun."""
     min_in_order: float = 0.5
@@ -124,8 +125,8 @@ class MatchConfig:
         return cls(
             min_coverage=settings.getfloat("MATCH_MIN_COVERAGE", default.min_coverage),
             min_passage_words=settings.getint("MATCH_MIN_PASSAGE_WORDS", default.min_passage_words),
-            min_verbatim_words=settings.getint(
-                "MATCH_MIN_VERBATIM_WORDS", default.min_verbatim_words
+            min_narrative_words=settings.getint(
+                "MATCH_MIN_NARRATIVE_WORDS", default.min_narrative_words
             ),
             max_candidates=settings.getint("MATCH_MAX_CANDIDATES", default.max_candidates),
             min_shared_bands=settings.getint("MATCH_MIN_SHARED_BANDS", default.min_shared_bands),
@@ -217,7 +218,7 @@ def is_copy(alignment: Alignment, config: MatchConfig = MatchConfig()) -> bool:
     if (
         specific
         and alignment.quoted_run >= config.min_excerpt_sentences
-        and alignment.quoted_run_words >= config.min_verbatim_words
+        and alignment.quoted_run_words >= config.min_narrative_words
     ):
         return True
     if (

@@ -23,6 +23,7 @@ from pipelines.align import (
     align,
     align_profiles,
     clear_profiles,
+    copied_or_spun,
     is_profiled,
     load_profile,
     profile,
@@ -640,18 +641,51 @@ def test_an_excerpt_of_quotations_and_the_reporters_narrative_is_a_copy() -> Non
 
 def test_reports_sharing_quotations_around_their_own_narrative_are_no_copy() -> None:
     """An independent report quotes the same two lines, with the same facts between them in
-    its own words, or in the story's words but one: neither is the reporter's text copied."""
+    its own words: clauses moved, words added and dropped. That is not the reporter's text."""
     story = profile("\n\n".join(TRANSFER_STORY))
     for narrative in (
         "The winger has started every league game for the club since the manager arrived in "
         "March, and he turns twenty on Sunday.",
-        "The winger, who turns twenty on Saturday, has started every league game for the club "
-        "since the manager arrived in March.",
+        "The winger, who will be twenty on Sunday, has started all of the club's league games "
+        "since the arrival of the manager in March.",
     ):
         page = _excerpt_page(INTERVIEW_QUOTES[0], narrative, INTERVIEW_QUOTES[1])
         alignment = align_profiles(profile(page), story)
         assert alignment.quotes_aligned == 2 and alignment.quoted_run < 3
         assert not is_copy(alignment)
+
+
+def test_quotations_around_the_reporters_narrative_spun_are_a_copy() -> None:
+    story = profile("\n\n".join(TRANSFER_STORY))
+    spun = (
+        "The winger, who turns twenty on Sunday, has commenced every league match for the "
+        "society since the director arrived in March."
+    )
+    alignment = align_profiles(
+        profile(_excerpt_page(INTERVIEW_QUOTES[0], spun, INTERVIEW_QUOTES[1])), story
+    )
+    assert alignment.quoted_run == 3 and is_copy(alignment)
+
+
+def test_copied_or_spun_tells_swapped_words_from_rewriting() -> None:
+    def same(copy: str) -> bool:
+        original = "The club said the winger would sign a new deal before the end of the month."
+        return copied_or_spun(tokenize(original).words, tokenize(copy).words)
+
+    assert same("The club said the winger would sign a new deal before the end of the month.")
+    assert same(
+        "The society said the winger would autograph a new bargain before the end of the month."
+    )
+    # four words for one: rewritten
+    assert not same(
+        "The club said the winger would put pen to paper on a new deal before the end of the month."
+    )
+    assert not same("Before the end of the month the winger would sign a new deal, the club said.")
+    assert not same("The club said the winger would sign a deal before the end of the month.")
+    # fewer than half the words left as they were
+    assert not same(
+        "The team stated the player could agree a fresh contract ahead of the close of the month."
+    )
 
 
 def test_a_narrative_sentence_left_out_between_quotations_ends_their_run() -> None:
