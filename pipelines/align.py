@@ -615,16 +615,25 @@ def _passages(a: Profile, b: Profile, pairs: list[SentencePair]) -> list[Passage
     return result
 
 
-def _chains(pairs: Sequence[SentencePair]) -> list[list[SentencePair]]:
-    """Cut aligned sentences, in the first text's order, into chains that follow each other in
-    both texts. One sentence left out on both sides (too short to align, or mangled) keeps a
-    chain."""
+LOCKSTEP = frozenset({(1, 1), (2, 2)})
+"""Steps between aligned sentences that keep two texts in step: the next sentence of both, or
+one sentence left out on both sides (too short to align, or mangled)."""
+RUN_STEPS = LOCKSTEP | {(1, 2), (2, 1)}
+"""Steps that keep an excerpt's run: also one sentence left out on one side, or two sentences
+of one text that are one in the other (a paragraph break without a full stop, lost when the
+copy joined the paragraphs)."""
+
+
+def _chains(
+    pairs: Sequence[SentencePair], steps: frozenset[tuple[int, int]]
+) -> list[list[SentencePair]]:
+    """Cut aligned sentences, in the first text's order, into chains whose every step from
+    one pair to the next (in the first text, in the second) is one of ``steps``."""
     chains: list[list[SentencePair]] = []
     for pair in sorted(pairs, key=lambda p: p.a):
         if chains:
             last = chains[-1][-1]
-            step_a, step_b = pair.a - last.a, pair.b - last.b
-            if step_a == step_b and step_a in (1, 2):
+            if (pair.a - last.a, pair.b - last.b) in steps:
                 chains[-1].append(pair)
                 continue
         chains.append([pair])
@@ -693,20 +702,23 @@ def _quoted_excerpt(
     best = (0, 0)
     a_words, b_words = a.tokens.words, b.tokens.words
 
-    def narrative(index: int) -> bool:
-        return not a.sentences[index].quote and a.content.sizes[index] >= min_keys
+    def narrative(side: Profile, index: int) -> bool:
+        return not side.sentences[index].quote and side.content.sizes[index] >= min_keys
 
     for chain in chains:
         length = words = quotes = 0
         for position, pair in enumerate(chain):
-            skipped = position > 0 and pair.a - chain[position - 1].a == 2
-            if skipped and narrative(pair.a - 1):
+            previous = chain[position - 1]
+            if position and (
+                (pair.a - previous.a == 2 and narrative(a, pair.a - 1))
+                or (pair.b - previous.b == 2 and narrative(b, pair.b - 1))
+            ):
                 length = words = quotes = 0  # a narrative sentence left out was not copied
             sentence, other = a.sentences[pair.a], b.sentences[pair.b]
             if sentence.quote:
                 length += 1
                 quotes += 1
-            elif narrative(pair.a):
+            elif narrative(a, pair.a):
                 mine = a_words[sentence.start : sentence.end]
                 if not copied_or_spun(mine, b_words[other.start : other.end]):
                     length = words = quotes = 0
@@ -766,16 +778,16 @@ def align_profiles(a: Profile, b: Profile, config: AlignConfig = AlignConfig()) 
     specific_aligned = sum(
         1 for p in covering if not a.sentences[p.a].quote and (a.specific[p.a] or b.specific[p.b])
     )
-    chains = _chains(pairs)
-    longest, run_words = _longest_run(a, chains, config.min_run_similarity, config.min_run_keys)
-    quoted_run, quoted_run_words = _quoted_excerpt(a, b, chains, config.min_run_keys)
+    runs = _chains(pairs, RUN_STEPS)
+    longest, run_words = _longest_run(a, runs, config.min_run_similarity, config.min_run_keys)
+    quoted_run, quoted_run_words = _quoted_excerpt(a, b, runs, config.min_run_keys)
     whole_a = sum(a.sentences[p.a].end - a.sentences[p.a].start for p in covering)
     whole_b = sum(b.sentences[p.b].end - b.sentences[p.b].start for p in covering)
     wholes = (whole_a / a.token_count if a.token_count else 0.0,
               whole_b / b.token_count if b.token_count else 0.0)  # fmt: skip
     ordered = sorted(pairs, key=lambda p: p.a)
     reordered = any(x.b > y.b for x, y in pairwise(ordered))
-    linked = sum(len(chain) for chain in chains if len(chain) > 1)
+    linked = sum(len(chain) for chain in _chains(pairs, LOCKSTEP) if len(chain) > 1)
     in_order = linked / len(pairs) if pairs else 0.0
     return Alignment(
         passages=(),

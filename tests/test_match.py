@@ -688,6 +688,25 @@ def test_copied_or_spun_tells_swapped_words_from_rewriting() -> None:
     )
 
 
+HARBOUR_STORY = [
+    "The harbour board met on Monday to agree the budget for the next five years.",
+    "Engineers from Northfield presented three plans for repairing the old sea wall.",
+    "The cheapest would cost four million pounds and take until the spring of 2028 to finish.",
+    "Board members chose the second plan, which adds a new breakwater beside the ferry terminal.",
+    "Fishing crews said they had waited for the repairs since the storms of last winter.",
+    "The council will hold a final vote on the harbour budget in May.",
+]
+
+
+def test_an_excerpt_that_leaves_out_one_sentence_of_the_original_is_one_run() -> None:
+    excerpt = (HARBOUR_STORY[1], HARBOUR_STORY[2], HARBOUR_STORY[4])  # the fourth cut
+    alignment = align_profiles(profile(_excerpt_page(*excerpt)), profile(" ".join(HARBOUR_STORY)))
+    first = alignment.pairs[0].a
+    assert [(p.a - first, p.b) for p in alignment.pairs] == [(0, 1), (1, 2), (2, 4)]
+    assert alignment.longest_run == 3 and alignment.a_coverage < 0.5
+    assert is_copy(alignment)
+
+
 def test_a_narrative_sentence_left_out_between_quotations_ends_their_run() -> None:
     """A report with a sentence of its own where the story has its narrative, then the next
     quotation and a background line both carry: the quotations are not linked by copied text."""
