@@ -37,7 +37,7 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from itertools import pairwise
+from itertools import groupby, pairwise
 
 import numpy as np
 
@@ -677,6 +677,12 @@ def copied_or_spun(a_words: Sequence[str], b_words: Sequence[str]) -> bool:
     were. A reporter writing the same facts in their own words adds, drops and moves them."""
     if a_words == b_words:
         return True
+    if len(a_words) == len(b_words):
+        # Word for word swaps, the spinner's usual work: no diff needed to see it.
+        swapped = [x != y for x, y in zip(a_words, b_words, strict=True)]
+        longest = max((sum(1 for _ in run) for on, run in groupby(swapped) if on), default=0)
+        if sum(swapped) * 2 <= len(a_words) and longest <= MAX_SWAP_WORDS:
+            return True
     kept = 0
     matcher = difflib.SequenceMatcher(None, a_words, b_words, autojunk=False)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
@@ -706,6 +712,8 @@ def _quoted_excerpt(
         return not side.sentences[index].quote and side.content.sizes[index] >= min_keys
 
     for chain in chains:
+        if not any(a.sentences[pair.a].quote for pair in chain):
+            continue  # no quotation: the narrative is for the other excerpt rule to weigh
         length = words = quotes = 0
         for position, pair in enumerate(chain):
             previous = chain[position - 1]
