@@ -47,7 +47,7 @@ from pipelines.fingerprint import (
     Tokens,
     WordTable,
     analyse,
-    plain_symbol_hashes,
+    names_or_numbers,
     run_starts,
     shingle_values,
     sorted_unique,
@@ -264,7 +264,7 @@ def _compute_profile(text: str) -> Profile:
     is_quote = quoted_words * 2 >= lengths
     countable = np.where(is_quote, 0, lengths - quoted_words)
     of_token = np.repeat(np.arange(count, dtype=np.int32), lengths)
-    named = ~np.isin(analysis.symbol_hashes, plain_symbol_hashes()) & ~quoted
+    named = names_or_numbers(analysis.symbol_hashes) & ~quoted
     specific = np.add.reduceat(named.astype(np.int64), starts) > 0
 
     # Content keys: a partly quoted sentence keeps only its own words' keys.

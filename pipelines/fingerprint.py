@@ -501,9 +501,18 @@ def analyse(text: str) -> TextAnalysis:
 
 
 @lru_cache(maxsize=1)
-def plain_symbol_hashes() -> np.ndarray:
+def _plain_symbol_hashes() -> np.ndarray:
     """The hashes of the skeleton symbols that are no anchor: function words and gaps."""
     return np.array(sorted({word_hash(s) for s in (*STOPWORDS, PLACEHOLDER, BREAK)}), np.uint64)
+
+
+def names_or_numbers(symbol_hashes: np.ndarray) -> np.ndarray:
+    """Mark the skeleton symbols (their hashes) that are a name or a number: neither a
+    function word nor a gap."""
+    plain = _plain_symbol_hashes()
+    # np.isin sorts both arrays on every call; the plain symbols are sorted once
+    nearest = plain[np.minimum(np.searchsorted(plain, symbol_hashes), len(plain) - 1)]
+    return nearest != symbol_hashes
 
 
 def anchor_hashes(
@@ -527,10 +536,7 @@ def anchor_hashes(
     sampled = np.flatnonzero(values % np.uint64(sample) == 0)
     if not len(sampled):
         return []
-    plain = plain_symbol_hashes()
-    # np.isin sorts both arrays on every call; the plain symbols are sorted once
-    nearest = plain[np.minimum(np.searchsorted(plain, hashed), len(plain) - 1)]
-    specials = np.concatenate(([0], np.cumsum(nearest != hashed, dtype=np.int32)))
+    specials = np.concatenate(([0], np.cumsum(names_or_numbers(hashed), dtype=np.int32)))
     breaks = np.concatenate(([0], np.cumsum(hashed == _BREAK_HASH, dtype=np.int32)))
     # gram i covers symbols i .. i+size-1
     holds_special = specials[sampled + size] > specials[sampled]
