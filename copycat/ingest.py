@@ -174,6 +174,11 @@ class PipelineChain:
         self.close()
 
 
+def _log_drop(number: int, drop: DropItem) -> None:
+    """Say which line's page was dropped, and why (the stage that dropped it counted it)."""
+    logger.info("line %d dropped: %s", number, drop)
+
+
 class _DatabaseWriter:
     """A thread that runs the match and store stages on prepared items, in their order.
 
@@ -255,7 +260,7 @@ class _DatabaseWriter:
                 self.chain.match.match_item(item, session)
                 pending.append((number, item, self.chain.store.write_in(session, item, site_ids)))
             except DropItem as drop:
-                logger.info("line %d dropped: %s", number, drop)
+                _log_drop(number, drop)
             except Exception as error:
                 self._abandon(session, [*pending, (number, item, 0)], error)
                 session, pending = None, []
@@ -307,7 +312,7 @@ class _DatabaseWriter:
             try:
                 self.chain.finish(item)
             except DropItem as drop:
-                logger.info("line %d dropped: %s", number, drop)
+                _log_drop(number, drop)
                 continue
             except BaseException as failure:  # re-raised in the ingest thread
                 self.error = failure
@@ -376,7 +381,7 @@ def _prepared_here(
         try:
             yield number, chain.prepare(item)
         except DropItem as drop:
-            logger.info("line %d dropped: %s", number, drop)
+            _log_drop(number, drop)
 
 
 WINDOW_PER_WORKER = 4
@@ -414,7 +419,7 @@ def _prepared_in_workers(
         try:
             window.append(_submitted(chain, number, item))
         except DropItem as drop:
-            logger.info("line %d dropped: %s", number, drop)
+            _log_drop(number, drop)
         while len(window) >= WINDOW_PER_WORKER * pool.workers:
             if (done := _finished(chain, window)) is not None:
                 yield done
@@ -449,7 +454,7 @@ def _finished(chain: PipelineChain, window: deque[_Job]) -> tuple[int, ArticleIt
             chain.extract.from_worker(job.item, answer)
         )
     except DropItem as drop:
-        logger.info("line %d dropped: %s", job.number, drop)
+        _log_drop(job.number, drop)
         return None
 
 

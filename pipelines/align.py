@@ -625,12 +625,12 @@ copy joined the paragraphs)."""
 
 
 def _chains(
-    pairs: Sequence[SentencePair], steps: frozenset[tuple[int, int]]
+    ordered: Sequence[SentencePair], steps: frozenset[tuple[int, int]]
 ) -> list[list[SentencePair]]:
     """Cut aligned sentences, in the first text's order, into chains whose every step from
     one pair to the next (in the first text, in the second) is one of ``steps``."""
     chains: list[list[SentencePair]] = []
-    for pair in sorted(pairs, key=lambda p: p.a):
+    for pair in ordered:
         if chains:
             last = chains[-1][-1]
             if (pair.a - last.a, pair.b - last.b) in steps:
@@ -711,16 +711,18 @@ def _quoted_excerpt(
     def narrative(side: Profile, index: int) -> bool:
         return not side.sentences[index].quote and side.content.sizes[index] >= min_keys
 
+    def narrative_left_out(previous: SentencePair, pair: SentencePair) -> bool:
+        """Whether a narrative sentence of either text lies between two aligned ones."""
+        return (pair.a - previous.a == 2 and narrative(a, pair.a - 1)) or (
+            pair.b - previous.b == 2 and narrative(b, pair.b - 1)
+        )
+
     for chain in chains:
         if not any(a.sentences[pair.a].quote for pair in chain):
             continue  # no quotation: the narrative is for the other excerpt rule to weigh
         length = words = quotes = 0
         for position, pair in enumerate(chain):
-            previous = chain[position - 1]
-            if position and (
-                (pair.a - previous.a == 2 and narrative(a, pair.a - 1))
-                or (pair.b - previous.b == 2 and narrative(b, pair.b - 1))
-            ):
+            if position > 0 and narrative_left_out(chain[position - 1], pair):
                 length = words = quotes = 0  # a narrative sentence left out was not copied
             sentence, other = a.sentences[pair.a], b.sentences[pair.b]
             if sentence.quote:
@@ -786,16 +788,16 @@ def align_profiles(a: Profile, b: Profile, config: AlignConfig = AlignConfig()) 
     specific_aligned = sum(
         1 for p in covering if not a.sentences[p.a].quote and (a.specific[p.a] or b.specific[p.b])
     )
-    runs = _chains(pairs, RUN_STEPS)
+    ordered = sorted(pairs, key=lambda p: p.a)
+    runs = _chains(ordered, RUN_STEPS)
     longest, run_words = _longest_run(a, runs, config.min_run_similarity, config.min_run_keys)
     quoted_run, quoted_run_words = _quoted_excerpt(a, b, runs, config.min_run_keys)
     whole_a = sum(a.sentences[p.a].end - a.sentences[p.a].start for p in covering)
     whole_b = sum(b.sentences[p.b].end - b.sentences[p.b].start for p in covering)
     wholes = (whole_a / a.token_count if a.token_count else 0.0,
               whole_b / b.token_count if b.token_count else 0.0)  # fmt: skip
-    ordered = sorted(pairs, key=lambda p: p.a)
     reordered = any(x.b > y.b for x, y in pairwise(ordered))
-    linked = sum(len(chain) for chain in _chains(pairs, LOCKSTEP) if len(chain) > 1)
+    linked = sum(len(chain) for chain in _chains(ordered, LOCKSTEP) if len(chain) > 1)
     in_order = linked / len(pairs) if pairs else 0.0
     return Alignment(
         passages=(),
