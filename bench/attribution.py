@@ -61,7 +61,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from chrome import site_chrome
-from thesaurus import Spinner, load_thesaurus
+from thesaurus import KEPT_WORDS, Spinner, load_thesaurus
 
 from copycat.db import open_database
 from copycat.demo.text import NewsWriter
@@ -604,7 +604,7 @@ def build_corpus(args: argparse.Namespace) -> BenchCorpus:
     """Build the labelled corpus of ``args.seed`` and render its pages (and say so on stderr)."""
     articles = read_articles(args.data_dir, keep_first_of_pairs=True)
     republications = read_republications(args.data_dir, {key for key, _, _ in articles})
-    spinner = Spinner(load_thesaurus(args.thesaurus))
+    spinner = Spinner(load_thesaurus(args.thesaurus), KEPT_WORDS[args.spin_words])
     docs, negatives = CorpusBuilder(articles, args.seed, spinner).build(
         args.originals, args.heldout, republications
     )
@@ -633,6 +633,11 @@ def add_corpus_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--heldout", type=int, default=150, help="held-out quote-sharing reports")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--thesaurus", type=Path, default=Path("/usr/share/mythes/th_en_US_v2.dat"))
+    parser.add_argument(
+        "--spin-words", choices=sorted(KEPT_WORDS), default="grammar",
+        help="words the spinner keeps: grammar alone (it swaps adverbs and prepositions too), "
+        "or copycat's whole stopword list (sessions 1-12); see bench/thesaurus.py",
+    )  # fmt: skip
     parser.add_argument(
         "--thin", action="store_true",
         help="bare 3 KB article pages instead of ones in realistic page chrome (bench/chrome.py)",

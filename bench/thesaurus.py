@@ -7,6 +7,14 @@ without looking at the context, keeps names, numbers and function words, keeps t
 word it replaces, and re-inflects lemma synonyms crudely ("reported" → "describeed" is avoided,
 "reported" → "described" is what it aims for). Nothing here is third-party text: the
 thesaurus is read from the system at run time.
+
+Which words a spinner leaves alone is its own choice, not copycat's. ``grammar`` (the default,
+since session 13) keeps only grammar (articles, pronouns, auxiliaries, conjunctions, the
+commonest prepositions) and swaps the adverbs and prepositions a thesaurus lists ("also" →
+"likewise", "about" → "roughly", "after" → "subsequently"), as spinners with a bigger synonym
+table do. ``content`` (sessions 1-12) keeps every word of copycat's own stopword list, the
+words its skeleton views are built from, so that the spinner never touches them: the
+method's best case.
 """
 
 from __future__ import annotations
@@ -18,6 +26,16 @@ from pathlib import Path
 from pipelines.fingerprint import STOPWORDS
 
 DEFAULT_PATH = Path("/usr/share/mythes/th_en_US_v2.dat")
+_GRAMMAR_LIST = """\
+    a an the i me my mine we us our ours you your yours he him his she her hers it its they
+    them their theirs this that these those who whom whose which what be am is are was were been
+    being have has had having do does did doing will would shall should can could may might must
+    and or nor but if because as than of to in on at by for with from into not no"""
+GRAMMAR_WORDS = frozenset(_GRAMMAR_LIST.split())
+"""What the ``grammar`` spinner never swaps: words no synonym table offers a swap for that
+keeps the sentence English."""
+KEPT_WORDS = {"content": STOPWORDS, "grammar": GRAMMAR_WORDS}
+"""The spinner's kept words, by the name ``--spin-words`` gives them."""
 _ANNOTATION = re.compile(r"\s*\((?:generic|similar|related|antonym)[^)]*\)\s*$")
 _WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
 
@@ -77,8 +95,11 @@ def _lookup(word: str, table: dict[str, list[list[str]]]) -> tuple[list[list[str
 class Spinner:
     """Swaps a share of the content words of a text for random thesaurus synonyms."""
 
-    def __init__(self, table: dict[str, list[list[str]]]) -> None:
+    def __init__(
+        self, table: dict[str, list[list[str]]], kept: frozenset[str] = GRAMMAR_WORDS
+    ) -> None:
         self.table = table
+        self.kept = kept
 
     def spin(
         self, text: str, rate: float, rng: random.Random, inflect_rate: float = 0.05
@@ -100,7 +121,7 @@ class Spinner:
             opens = sentence_start or any(c in ".!?\n" for c in before)
             sentence_start = False
             lower = word.lower()
-            if lower in STOPWORDS or (word[0].isupper() and not opens) or len(word) < 3:
+            if lower in self.kept or (word[0].isupper() and not opens) or len(word) < 3:
                 return word
             content += 1
             if rng.random() >= rate:

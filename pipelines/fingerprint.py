@@ -341,8 +341,10 @@ def view_band_buckets(
 VIEW_STRIDE = 1000
 """Band ids of view ``v`` are ``v * VIEW_STRIDE + band`` (fits the SMALLINT ``band`` column)."""
 
-# Function words: a spinner leaves them alone (it only has synonyms for content words), so
-# their order, with the gaps between them, survives spinning. Our own list.
+# Function words: a spinner mostly leaves them alone (its synonyms are for content words), so
+# their order, with the gaps between them, survives spinning. Our own list. A spinner that
+# swaps its adverbs and prepositions too ("after" → "subsequently") breaks some grams, not
+# enough to lose a copy (make bench, whose spinner keeps only grammar words since session 13).
 _STOPWORD_LIST = """\
     a about above after again against all also am an and any are as at be because been before
     being below between both but by can could did do does doing down during each few for
