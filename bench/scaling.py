@@ -153,7 +153,7 @@ def band_index_pages(session: Session) -> int:
     if connection.dialect.name == "sqlite":  # a WITHOUT ROWID table: the key's B-tree is all
         sql = f"SELECT count(*) FROM dbstat WHERE name = '{LshBucket.__tablename__}'"
     else:
-        index = f"{LshBucket.__tablename__}_pkey"
+        index = cast(Table, LshBucket.__table__).primary_key.name  # the naming convention's
         sql = f"SELECT pg_relation_size('{index}') / current_setting('block_size')::int"
     return int(connection.exec_driver_sql(sql).scalar_one())
 
