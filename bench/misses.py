@@ -3,10 +3,10 @@
 Offline, for one seed's corpus as ``make bench`` builds it: every copy of the chosen kinds and
 its first original are extracted as the pipeline extracts them, then fingerprinted and
 profiled. A copy is *retrieved* when the two share at least ``MATCH_MIN_SHARED_BANDS`` buckets
-(what the candidate query asks) and *verified* when :func:`pipelines.match.is_copy` accepts
+(what the candidate query asks) and *verified* when :func:`pipelines.match.judge` accepts
 their alignment. It prints the count of each outcome by kind, and for every copy that fails
 either, the buckets it shares by view (0 word bands, 1 skeleton bands, 2 anchors) and the
-alignment's figures that :func:`is_copy` reads: where to look before changing a threshold.
+figures :func:`pipelines.match.is_copy` reads: where to look before changing a threshold.
 
     python bench/misses.py [DATA_DIR] --seed 7 [--kinds excerpt,excerpt_spun] [--show URL]
 """
@@ -20,10 +20,10 @@ from attribution import Doc, add_corpus_arguments, build_corpus, dated_item
 from scrapy.exceptions import DropItem
 
 from copycat.ingest import standalone_stats
-from pipelines.align import Alignment, align_profiles, profile
+from pipelines.align import Alignment, profile
 from pipelines.extract import ExtractPipeline
 from pipelines.fingerprint import VIEW_STRIDE, fingerprint_text
-from pipelines.match import MatchConfig, is_copy
+from pipelines.match import MatchConfig, judge
 
 
 def alignment_facts(alignment: Alignment) -> str:
@@ -32,7 +32,8 @@ def alignment_facts(alignment: Alignment) -> str:
         f"run {alignment.longest_run} sentences / {alignment.run_words} words, "
         f"quoted run {alignment.quoted_run} / {alignment.quoted_run_words} narrative words, "
         f"specific sentences {alignment.specific_aligned}, "
-        f"coverage {alignment.a_coverage:.2f} / {alignment.b_coverage:.2f}"
+        f"coverage {alignment.a_coverage:.2f} / {alignment.b_coverage:.2f} "
+        f"({alignment.in_order:.2f} in order, {alignment.copied_sentences} sentences copied)"
     )
 
 
@@ -66,8 +67,7 @@ def main() -> int:
             fingerprint_text(original_text).buckets
         )
         retrieved = len(shared) >= config.min_shared_bands
-        alignment = align_profiles(profile(copy_text), profile(original_text), config.sentences)
-        verified = is_copy(alignment, config)
+        alignment, verified = judge(profile(copy_text), profile(original_text), config)
         outcome = "paired" if retrieved and verified else "missed"
         if not retrieved:
             outcome += ", not retrieved"

@@ -35,7 +35,7 @@ import re
 import struct
 import zlib
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from itertools import groupby, pairwise
 
@@ -576,6 +576,15 @@ class Alignment:
     in_order: float = 0.0
     """Share of aligned sentences that follow a neighbour in both texts (copies keep runs,
     even reworked ones within a paragraph; texts written from one template line up at random)."""
+    copied_sentences: int = 0
+    """Aligned narrative sentences (each explaining its own sentence of the other text, with
+    enough content keys to carry an excerpt) copied word for word or spun
+    (:func:`copied_or_spun`). Counted by :func:`with_copied_sentences`, only for a pair whose
+    verdict hangs on it: it costs a word diff per sentence."""
+    copied_words: int = 0
+    """Countable words of those sentences."""
+    copied_specific: int = 0
+    """Those of them that hold a name or a number on either side."""
     pairs: tuple[SentencePair, ...] = ()
     """The aligned sentences, in the order of the first text."""
 
@@ -769,20 +778,27 @@ def _diff(
     return aligned, swapped, substitutions
 
 
+def _explaining(pairs: Iterable[SentencePair], min_similarity: float) -> list[SentencePair]:
+    """The aligned sentences alike enough to count towards coverage, one per sentence of b.
+
+    A sentence of b explains one sentence of a: of several a-sentences that align with it
+    (near-identical template lines, "share this post and let us know what you think"), the
+    most alike counts.
+    """
+    explained: dict[int, SentencePair] = {}
+    for pair in pairs:
+        if pair.similarity >= min_similarity and (
+            pair.b not in explained or pair.similarity > explained[pair.b].similarity
+        ):
+            explained[pair.b] = pair
+    return list(explained.values())
+
+
 def align_profiles(a: Profile, b: Profile, config: AlignConfig = AlignConfig()) -> Alignment:
     """Align two profiled texts; coverages count only words outside quotations, in sentence
     pairs alike enough to be copied (see :class:`AlignConfig`)."""
     pairs = match_sentences(a, b, config)
-    # A sentence of b explains one sentence of a: of several a-sentences that align with it
-    # (near-identical template lines, "share this post and let us know what you think"), the
-    # most alike counts towards coverage.
-    explained: dict[int, SentencePair] = {}
-    for pair in pairs:
-        if pair.similarity >= config.min_covering_similarity and (
-            pair.b not in explained or pair.similarity > explained[pair.b].similarity
-        ):
-            explained[pair.b] = pair
-    covering = list(explained.values())
+    covering = _explaining(pairs, config.min_covering_similarity)
     covered_a = sum(a.sentences[p.a].words for p in covering)
     covered_b = sum(b.sentences[p.b].words for p in covering)
     specific_aligned = sum(
@@ -831,6 +847,24 @@ def with_evidence(a: Profile, b: Profile, alignment: Alignment) -> Alignment:
         aligned_words=aligned,
         swapped_words=swapped,
     )
+
+
+def with_copied_sentences(
+    a: Profile, b: Profile, alignment: Alignment, config: AlignConfig = AlignConfig()
+) -> Alignment:
+    """Return ``alignment`` with its narrative sentences copied word for word or spun counted
+    (:attr:`Alignment.copied_sentences`): what proves a copy whose sentences kept no order."""
+    a_words, b_words = a.tokens.words, b.tokens.words
+    copied = words = specific = 0
+    for pair in _explaining(alignment.pairs, config.min_covering_similarity):
+        mine, theirs = a.sentences[pair.a], b.sentences[pair.b]
+        if mine.quote or theirs.quote or a.content.sizes[pair.a] < config.min_run_keys:
+            continue  # quotations are shared by independent reports, short lines by templates
+        if copied_or_spun(a_words[mine.start : mine.end], b_words[theirs.start : theirs.end]):
+            copied += 1
+            words += mine.words
+            specific += bool(a.specific[pair.a] or b.specific[pair.b])
+    return replace(alignment, copied_sentences=copied, copied_words=words, copied_specific=specific)
 
 
 def align(a: Tokens | str, b: Tokens | str, config: AlignConfig = AlignConfig()) -> Alignment:

@@ -26,12 +26,14 @@ from pipelines.align import (
     AlignConfig,
     Alignment,
     Passage,
+    Profile,
     align,
     align_profiles,
     is_profiled,
     load_profile,
     profile,
     profile_bytes,
+    with_copied_sentences,
     with_evidence,
 )
 from pipelines.direction import credits, decide_direction
@@ -63,7 +65,7 @@ __all__ = [
     "verify",
 ]
 
-METHOD_VERSION = "sentence-align/5"
+METHOD_VERSION = "sentence-align/6"
 """Recorded with every pair, so ``rematch`` knows which pairs an older method made.
 
 4: fewer band rows an article (~87 instead of ~115: a 20-band word view, a 14-band skeleton view,
@@ -73,7 +75,11 @@ one anchor in two). Articles fingerprinted by 3 share few anchors with new ones 
 copied word for word or spun, :attr:`MatchConfig.min_narrative_words`); narrative evidence must
 hold a name or a number (pages sharing only boilerplate lines no longer pair), and a sentence
 explains one sentence of the other text. Fingerprints as 4's: ``copycat rematch`` verifies
-again."""
+again.
+6: a copy whose sentences kept no order pairs when it covers the other text and three of its
+narrative sentences, one naming something, are the other's copied word for word or spun
+(:func:`copied_in_any_order`): a few one-sentence paragraphs kept and shuffled, every other
+paragraph kept. Fingerprints and profiles as 5's."""
 
 
 def older_method_advice(pairs: int) -> str:
@@ -240,12 +246,42 @@ def is_copy(alignment: Alignment, config: MatchConfig = MatchConfig()) -> bool:
         # article's whole run of quotes is a copy of that article. Both must hold: a report
         # that quotes every line of a short interview is not mostly that interview.
         return True
+    return covers(alignment, config) and (
+        alignment.in_order >= config.min_in_order or copied_in_any_order(alignment, config)
+    )
+
+
+def covers(alignment: Alignment, config: MatchConfig = MatchConfig()) -> bool:
+    """Whether one text explains enough of the other, in specific narrative, to be its copy
+    if it also shows how it was copied: in order, or sentence by sentence."""
     return (
-        specific
+        alignment.specific_aligned > 0
         and max(alignment.a_coverage, alignment.b_coverage) >= config.min_coverage
         and alignment.covered_words >= min(config.min_passage_words, 20)
-        and alignment.in_order >= config.min_in_order
     )
+
+
+def copied_in_any_order(alignment: Alignment, config: MatchConfig = MatchConfig()) -> bool:
+    """Whether sentences copied word for word or spun, naming something, show a copy whose
+    order is gone (a few one-sentence paragraphs kept and shuffled; every other one kept).
+
+    Order is one proof of copying; sentences the other text's own, words swapped one for one
+    at most, are another: two reporters writing the same facts add, drop and move words.
+    Counted only when the verdict hangs on it (see :func:`verify`)."""
+    return (
+        alignment.copied_sentences >= config.min_excerpt_sentences
+        and alignment.copied_words >= config.min_passage_words
+        and alignment.copied_specific > 0
+    )
+
+
+def judge(a: Profile, b: Profile, config: MatchConfig = MatchConfig()) -> tuple[Alignment, bool]:
+    """Align two profiled texts and decide whether one copies the other (:func:`is_copy`)."""
+    alignment = align_profiles(a, b, config.sentences)
+    if not is_copy(alignment, config) and covers(alignment, config):
+        # the coverage is there but not the order: were the sentences themselves copied?
+        alignment = with_copied_sentences(a, b, alignment, config.sentences)
+    return alignment, is_copy(alignment, config)
 
 
 def verify(
@@ -260,8 +296,8 @@ def verify(
     # Cheap screen before aligning: copies share many content words.
     if a.content.shared_count(b.content) < 8:
         return None
-    alignment = align_profiles(a, b, config.sentences)
-    if not is_copy(alignment, config):
+    alignment, copied = judge(a, b, config)
+    if not copied:
         return None
     alignment = with_evidence(a, b, alignment)
     new_is_copy, rule, direction_evidence = decide_direction(new, stored, alignment.substitutions)

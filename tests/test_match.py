@@ -36,8 +36,10 @@ from pipelines.match import (
     MatchConfig,
     MatchVerdict,
     classify,
+    covers,
     decide_direction,
     is_copy,
+    judge,
     mark_stitched,
     redundant_pairs,
     verify,
@@ -705,6 +707,40 @@ def test_an_excerpt_that_leaves_out_one_sentence_of_the_original_is_one_run() ->
     assert [(p.a - first, p.b) for p in alignment.pairs] == [(0, 1), (1, 2), (2, 4)]
     assert alignment.longest_run == 3 and alignment.a_coverage < 0.5
     assert is_copy(alignment)
+
+
+def test_sentences_copied_out_of_order_are_a_copy() -> None:
+    """Every other sentence of the story, each a paragraph of its own, last first: no run and
+    no order left, but each sentence is the story's own."""
+    copy = "\n\n".join((HARBOUR_STORY[4], HARBOUR_STORY[2], HARBOUR_STORY[0]))
+    story = " ".join(HARBOUR_STORY)
+    alignment, copied = judge(profile(copy), profile(story))
+    assert alignment.in_order == 0.0 and alignment.longest_run == 0
+    assert (alignment.copied_sentences, alignment.copied_specific) == (3, 2)
+    assert copied
+    verdict = verify(
+        _doc(copy, "https://digest.example/harbour", published=T0 + timedelta(hours=3)),
+        _doc(story, "https://news.example/harbour-budget", id=1, published=T0),
+    )
+    assert verdict is not None and verdict.new_is_copy and verdict.copy_coverage == 1.0
+
+
+def test_the_same_facts_in_other_words_out_of_order_are_no_copy() -> None:
+    """A report giving three of the story's facts in its own words, in another order: it covers
+    the story's sentences, but none is copied (clauses moved, words added and dropped)."""
+    report = "\n\n".join(
+        (
+            "Since the storms of last winter, fishing crews have been waiting for the repairs, "
+            "they said.",
+            "Finished by the spring of 2028, the cheapest plan would cost about four million "
+            "pounds.",
+            "On Monday the harbour board met and agreed its budget for the coming five years.",
+        )
+    )
+    alignment, copied = judge(profile(report), profile(" ".join(HARBOUR_STORY)))
+    assert covers(alignment) and alignment.in_order == 0.0
+    assert alignment.copied_sentences == 0
+    assert not copied
 
 
 def test_a_narrative_sentence_left_out_between_quotations_ends_their_run() -> None:
