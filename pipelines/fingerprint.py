@@ -356,7 +356,9 @@ _STOPWORD_LIST = """\
     since yet upon within without though although whether"""
 STOPWORDS = frozenset(_STOPWORD_LIST.split())
 
-_OPENS_SENTENCE = frozenset('.!?:;"“”\n')
+_OPENS_SENTENCE = frozenset('.!?:;"“”‘\n')
+_QUOTE_MARK = re.compile(r"[\"“”‘’']|\n")
+_SINGLE_MARKS = frozenset("‘’'")
 PLACEHOLDER = "_"
 BREAK = "|"
 """Skeleton symbol of a quoted word: quotations are cut out of the skeleton views."""
@@ -365,26 +367,51 @@ BREAK = "|"
 def quoted_mask(text: str, tokens: Tokens) -> np.ndarray:
     """Mark the tokens that stand inside quotation marks, paragraph by paragraph.
 
-    An opening mark without a closing one quotes to the end of its paragraph (news style
-    reopens a long quote on every paragraph without closing the previous one). A closing mark
-    with nothing open (a page that starts or cuts in mid-quote) quotes back to the start of its
-    paragraph, or to the end of the paragraph's previous quotation: a stray mark after a
-    closed quote must not turn the sentences before that quote into quotation (an excerpt cut
-    before the stray mark would then disagree with its original about them). Straight quotes
-    tell opening from closing by the space before them.
+    Double marks (``"``, ``“ ”``): an opening mark without a closing one quotes to the end of
+    its paragraph (news style reopens a long quote on every paragraph without closing the
+    previous one). A closing mark with nothing open (a page that starts or cuts in mid-quote)
+    quotes back to the start of its paragraph, or to the end of the paragraph's previous
+    quotation: a stray mark after a closed quote must not turn the sentences before that quote
+    into quotation (an excerpt cut before the stray mark would then disagree with its original
+    about them). Straight quotes tell opening from closing by the space before them.
+
+    Single marks (``'``, ``‘ ’``), British style, are apostrophes too ("don't", "the players'
+    union", "’90s"). One opens a quotation only at a word's start (``‘`` or ``'`` after a
+    space or bracket, before a letter; ``‘`` before a digit too) and closes it only at a
+    word's end (after a non-space, not before a letter or digit); with nothing open, a closing
+    mark is an apostrophe, and so is a straight opening one that nothing closes before the
+    paragraph ends or a double mark comes ("rock 'n roll"). Inside a quotation, marks of the
+    other kind are a quotation within it.
     """
     regions: list[tuple[int, int]] = []
     open_at: int | None = None
+    open_mark = ""  # the mark that opened the open quotation
     unquoted_from = 0  # where this paragraph's text outside quotations last began
-    for mark in re.finditer(r"[\"“”]|\n", text):
+    for mark in _QUOTE_MARK.finditer(text):
         position, char = mark.start(), mark.group()
         if char == "\n":
-            if open_at is not None:
+            if open_at is not None and open_mark != "'":
                 regions.append((open_at, position))
-                open_at = None
+            open_at = None
             unquoted_from = position
             continue
         before = text[position - 1] if position else " "
+        if char in _SINGLE_MARKS:
+            after = text[position + 1 : position + 2] or " "
+            if open_at is None:
+                # a straight mark before a digit is an elision ("the '90s")
+                opens = after.isalpha() or (char == "‘" and after.isdigit())
+                if char != "’" and (before.isspace() or before in "([—-") and opens:
+                    open_at, open_mark = position, char
+            elif open_mark in _SINGLE_MARKS and not before.isspace() and not after.isalnum():
+                regions.append((open_at, position))
+                open_at = None
+                unquoted_from = position
+            continue
+        if open_mark == "‘" and open_at is not None:
+            continue  # a quotation inside a single-quoted one
+        if open_mark == "'":
+            open_at = None  # that straight mark was an apostrophe ("rock 'n roll")
         closing = char == "”" or (char == '"' and not before.isspace() and before not in "([—-")
         if open_at is not None:
             regions.append((open_at, position))
@@ -394,8 +421,8 @@ def quoted_mask(text: str, tokens: Tokens) -> np.ndarray:
             regions.append((unquoted_from, position))
             unquoted_from = position
         else:
-            open_at = position
-    if open_at is not None:
+            open_at, open_mark = position, char
+    if open_at is not None and open_mark != "'":
         regions.append((open_at, len(text)))
     if not regions:
         return np.zeros(len(tokens), bool)

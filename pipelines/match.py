@@ -79,7 +79,9 @@ again.
 6: a copy whose sentences kept no order pairs when it covers the other text and three of its
 narrative sentences, one naming something, are the other's copied word for word or spun
 (:func:`copied_in_any_order`): a few one-sentence paragraphs kept and shuffled, every other
-paragraph kept. Fingerprints and profiles as 5's."""
+paragraph kept. Quotations in single marks (British style) are quotations: independent
+reports sharing them no longer pair. That moves the fingerprints and profiles of texts quoting
+in single marks (profile format 3): ``copycat rematch`` fingerprints and verifies again."""
 
 
 def older_method_advice(pairs: int) -> str:

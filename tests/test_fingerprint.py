@@ -204,6 +204,31 @@ def test_a_stray_closing_mark_quotes_back_only_to_the_previous_quotation() -> No
     assert quoted(text) == ["we", "will", "not", "sell", "he", "told", "them", "at", "noon"]
 
 
+def test_single_marks_quote_and_apostrophes_do_not() -> None:
+    def quoted(text: str) -> list[str]:
+        tokens = tokenize(text)
+        return [w for w, q in zip(tokens.words, quoted_mask(text, tokens), strict=True) if q]
+
+    # British style, curly and straight
+    assert quoted("‘We will not sell,’ she said. The players’ union didn’t agree.") == [
+        "we", "will", "not", "sell",
+    ]  # fmt: skip
+    assert quoted("'We will not sell,' she said. The players' union didn't agree.") == [
+        "we", "will", "not", "sell",
+    ]  # fmt: skip
+    # apostrophes alone quote nothing: contractions, possessives, elisions
+    assert quoted("James' team won in the '90s and the ’00s, didn't they? Rock 'n roll.") == []
+    # a quotation within a quotation, either way round
+    assert quoted("He said: ‘I told him “no” twice.’ Then he left.") == [
+        "i", "told", "him", "no", "twice",
+    ]  # fmt: skip
+    assert quoted("“I said ‘no’ to him,” she added. It’s over.") == ["i", "said", "no", "to", "him"]
+    # unclosed, as news style reopens a long quotation on each paragraph: to the paragraph's end
+    assert quoted("‘It was a long night for all of us.\n\nThe crowd left.") == [
+        "it", "was", "a", "long", "night", "for", "all", "of", "us",
+    ]  # fmt: skip
+
+
 def _view(fingerprint: Fingerprint, view: int) -> set[int]:
     return {b for band, b in fingerprint.buckets if band // VIEW_STRIDE == view}
 

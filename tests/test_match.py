@@ -445,9 +445,9 @@ def test_profiles_stay_what_earlier_versions_stored() -> None:
     # with a PROFILE_FORMAT bump, which makes them profile the text again.
     data = profile_bytes(profile(PINNED_PROFILE_TEXT))
     assert (PROFILE_FORMAT, len(data), hashlib.sha256(data).hexdigest()[:16]) == (
-        2,
+        3,
         394,
-        "7260ccf53ce7e242",
+        "239519bd29bbaeb8",
     )
 
 
@@ -667,6 +667,26 @@ def test_quotations_around_the_reporters_narrative_spun_are_a_copy() -> None:
         profile(_excerpt_page(INTERVIEW_QUOTES[0], spun, INTERVIEW_QUOTES[1])), story
     )
     assert alignment.quoted_run == 3 and is_copy(alignment)
+
+
+HARBOUR_QUOTES = [
+    "‘We will spend four million pounds on the Northfield sea wall before 2028,’ said Ann Marsh.",
+    "‘The ferry terminal at Kingsbridge needs the new breakwater most of all,’ she added.",
+    "‘Crews in Eastholme have waited for these repairs since the storms of 2024,’ she said.",
+]
+
+
+def test_reports_sharing_quotations_in_single_marks_are_no_copy() -> None:
+    """British style quotes in single marks; a report quoting the same three statements, one
+    after another as the story does, around its own reporting, is no copy of the story."""
+    story = "\n\n".join((*HARBOUR_STORY[:2], *HARBOUR_QUOTES, *HARBOUR_STORY[4:]))
+    report = "\n\n".join((*ROUND_UP[:2], *HARBOUR_QUOTES, *ROUND_UP[2:]))
+    alignment, copied = judge(profile(report), profile(story))
+    assert alignment.quotes_aligned == 3 and alignment.longest_run == 0
+    assert not copied
+    # a copy of the story, quotations and all, is still one
+    page = "\n\n".join((ROUND_UP[0], story))
+    assert judge(profile(page), profile(story))[1]
 
 
 def test_copied_or_spun_tells_swapped_words_from_rewriting() -> None:
