@@ -84,6 +84,10 @@ COPYCATS = [
     "https://www.aggregat.example",
     "https://viralnow.example",
 ]
+SINGLE_QUOTE_OUTLET = OUTLETS[1]
+"""The outlet that puts quotations in single marks (‘…’), British style, where the set has
+double ones. Its copies keep them, and so do the independent reports quoting its stories: a
+matcher that sees only double marks counts their shared quotations as copied narrative."""
 T0 = datetime(2026, 1, 5, 6, 0, tzinfo=UTC)
 SPIN_RATES = (0.1, 0.3, 0.5)
 
@@ -102,6 +106,8 @@ class Doc:
     originals: list[str] = field(default_factory=list)
     credit: str | None = None
     spin: float = 0.0
+    single_quotes: bool = False
+    """Its quotations are in single marks, British style (:data:`SINGLE_QUOTE_OUTLET`)."""
 
     @property
     def body(self) -> str:
@@ -241,9 +247,16 @@ def drop_natural_duplicates(
     return kept
 
 
+def in_single_quotes(paragraph: str) -> str:
+    """Put a paragraph's quotations in single marks: “…” and "…" become ‘…’."""
+    opened = re.sub(r'(?:^|(?<=[\s(]))"', "‘", paragraph.replace("“", "‘"))
+    return opened.replace('"', "’").replace("”", "’")
+
+
 def page(doc: Doc, rng: random.Random) -> str:
     """Render a page in one of several templates (navigation, sidebars, footers differ)."""
-    body = "".join(f"<p>{escape(p)}</p>" for p in doc.paragraphs)
+    paragraphs = map(in_single_quotes, doc.paragraphs) if doc.single_quotes else doc.paragraphs
+    body = "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
     credit = ""
     if doc.credit:
         credit = f'<p class="credit">Source: <a href="{doc.credit}">original report</a></p>'
@@ -336,6 +349,7 @@ class CorpusBuilder:
                     paragraphs=paragraphs,
                     published=T0 + timedelta(minutes=20 * rank),
                     template=rank % 3,
+                    single_quotes=outlet == SINGLE_QUOTE_OUTLET,
                 )
             )
         by_topic: dict[str, list[Doc]] = defaultdict(list)
@@ -408,6 +422,7 @@ class CorpusBuilder:
                     published=donor.published + timedelta(hours=2),
                     template=n % 3,
                     kind=kind,
+                    single_quotes=donor.single_quotes,
                 )
             )
         docs = originals + copies + negatives
@@ -483,6 +498,7 @@ class CorpusBuilder:
             originals=originals,
             credit=original.url if rng.random() < 0.3 else None,
             spin=spin,
+            single_quotes=original.single_quotes,
         )
 
 
