@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test test-sqlite test-postgres lint typecheck bench-extraction bench-crawl bench bench-scale bench-views bench-stages clean
+.PHONY: install demo test test-sqlite test-postgres lint typecheck bench-extraction bench-crawl bench bench-scale bench-views bench-stages bench-shapes clean
 
 install: $(STAMP)
 
@@ -56,6 +56,10 @@ bench-views: install $(THESAURUS)
 # CPU per document of fingerprint, match and store alone, in one thread, on make bench's pages.
 bench-stages: install $(THESAURUS)
 	$(BIN)/python bench/stages.py $(BENCH_DATA)
+
+# Copy shapes make bench does not make (interleaved links, one paragraph, shuffled sentences…).
+bench-shapes: install $(THESAURUS)
+	$(BIN)/python bench/shapes.py $(BENCH_DATA)
 
 bench-extraction: install
 	$(BIN)/python bench/extraction.py ../shared/data/article_extraction_benchmark

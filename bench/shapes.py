@@ -1,0 +1,153 @@
+"""Copy shapes the attribution bench does not make: are they still retrieved and paired?
+
+Offline and at the text level (no HTML, no extraction, no database): for a sample of the BBC
+articles, each shape below turns an article's paragraphs into a copy, spun at each rate with
+the bench's thesaurus spinner; a copy is *retrieved* when it shares ``MATCH_MIN_SHARED_BANDS``
+buckets with its original (what the candidate query asks) and *paired* when
+:func:`pipelines.match.verify` accepts the two. Copies under the extract stage's 500
+characters are counted apart (the pipeline drops them as not articles). It prints the shares
+per shape and rate, and the articles whose copy was missed.
+
+    python bench/shapes.py [DATA_DIR] [--articles 200] [--seed 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from pathlib import Path
+
+from attribution import read_articles
+from thesaurus import Spinner, load_thesaurus
+
+from pipelines.extract import DEFAULT_MIN_CHARS
+from pipelines.fingerprint import fingerprint_text
+from pipelines.match import DocumentView, MatchConfig, verify
+
+Shape = Callable[[list[str], random.Random, list[str]], list[str]]
+"""Turns an article's paragraphs into a copy's (with a random source and other headlines)."""
+
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def interleaved(paragraphs: list[str], rng: random.Random, headlines: list[str]) -> list[str]:
+    """An aggregator's copy: a "READ MORE" link to another story after every paragraph."""
+    return [line for p in paragraphs for line in (p, f"READ MORE: {rng.choice(headlines)}")]
+
+
+def captions_and_ads(paragraphs: list[str], rng: random.Random, headlines: list[str]) -> list[str]:
+    """Image captions and advertisement labels between paragraphs, a source line at the end."""
+    lines = []
+    for n, paragraph in enumerate(paragraphs):
+        lines.append(paragraph)
+        if n % 3 == 1:
+            lines.append("Advertisement")
+        if n % 4 == 2:
+            lines.append(f"Image caption: {rng.choice(headlines)} (Photo: agency)")
+    return [*lines, "Source link"]
+
+
+def one_paragraph(paragraphs: list[str], rng: random.Random, headlines: list[str]) -> list[str]:
+    """Every paragraph run together into one."""
+    return [" ".join(paragraphs)]
+
+
+def sentence_paragraphs(
+    paragraphs: list[str], rng: random.Random, headlines: list[str]
+) -> list[str]:
+    """Every sentence a paragraph of its own."""
+    return [s for p in paragraphs for s in SENTENCE_END.split(p)]
+
+
+def every_other_paragraph(
+    paragraphs: list[str], rng: random.Random, headlines: list[str]
+) -> list[str]:
+    """Half the paragraphs, none next to another: a cut-down copy that is no run."""
+    return paragraphs[::2]
+
+
+def reworked_40(paragraphs: list[str], rng: random.Random, headlines: list[str]) -> list[str]:
+    """Two paragraphs in five kept (three at least), all shuffled: the bench's reworked copies
+    keep seven in ten and shuffle all but the first two."""
+    how_many = min(len(paragraphs), max(3, round(len(paragraphs) * 0.4)))
+    kept = [paragraphs[i] for i in sorted(rng.sample(range(len(paragraphs)), how_many))]
+    rng.shuffle(kept)
+    return kept
+
+
+SHAPES: dict[str, tuple[Shape, tuple[float, ...]]] = {
+    "interleaved": (interleaved, (0.0, 0.3, 0.5)),
+    "captions_and_ads": (captions_and_ads, (0.0, 0.3, 0.5)),
+    "one_paragraph": (one_paragraph, (0.0, 0.3, 0.5)),
+    "sentence_paragraphs": (sentence_paragraphs, (0.0, 0.3, 0.5)),
+    "every_other_paragraph": (every_other_paragraph, (0.0, 0.3, 0.5)),
+    "reworked_40": (reworked_40, (0.15, 0.3)),
+}
+"""Each shape and the spin rates it is measured at."""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data_dir", nargs="?", type=Path,
+                        default=Path("../shared/data/bbc_news_fulltext"))  # fmt: skip
+    parser.add_argument("--articles", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--thesaurus", type=Path, default=Path("/usr/share/mythes/th_en_US_v2.dat"))
+    args = parser.parse_args()
+    articles = read_articles(args.data_dir, keep_first_of_pairs=True)
+    rng = random.Random(args.seed)
+    sample = rng.sample(articles, min(args.articles, len(articles)))
+    headlines = [title for _, title, _ in articles]
+    spinner = Spinner(load_thesaurus(args.thesaurus))
+    config = MatchConfig()
+    outcomes: dict[str, Counter[str]] = defaultdict(Counter)
+    missed: dict[str, list[str]] = defaultdict(list)
+    for name, (shape, rates) in SHAPES.items():
+        for rate in rates:
+            label = f"{name} spun {rate:.0%}"
+            for n, (key, _, paragraphs) in enumerate(sample):
+                copy = "\n\n".join(shape(paragraphs, rng, headlines))
+                if rate:
+                    copy = spinner.spin(copy, rate, rng)[0]
+                original = "\n\n".join(paragraphs)
+                if len(copy) < DEFAULT_MIN_CHARS:
+                    outcomes[label]["too_short"] += 1
+                    continue
+                shared = set(fingerprint_text(copy).buckets) & set(
+                    fingerprint_text(original).buckets
+                )
+                pair = verify(
+                    DocumentView(url=f"https://copy.example/{n}", site="https://copy.example",
+                                 text=copy),
+                    DocumentView(url=f"https://news.example/{n}", site="https://news.example",
+                                 text=original, id=n + 1),
+                    config,
+                )  # fmt: skip
+                retrieved = len(shared) >= config.min_shared_bands
+                outcomes[label]["copies"] += 1
+                outcomes[label]["retrieved"] += retrieved
+                outcomes[label]["paired"] += pair is not None
+                outcomes[label]["found"] += retrieved and pair is not None
+                if not (retrieved and pair is not None):
+                    missed[label].append(key)
+    result = {
+        label: {
+            "copies": c["copies"],
+            "too_short": c["too_short"],
+            "retrieved": round(c["retrieved"] / c["copies"], 3),
+            "paired": round(c["paired"] / c["copies"], 3),
+            "found": round(c["found"] / c["copies"], 3),
+            "missed": missed[label][:5],
+        }
+        for label, c in outcomes.items()
+    }
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
