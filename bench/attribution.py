@@ -147,8 +147,10 @@ def read_articles(
     """Return (file id, title, paragraphs) of every article not listed as a duplicate.
 
     ``keep_first_of_pairs``: the first article of each listed pair stays (the second is what
-    :func:`read_republications` reads).
+    :func:`read_republications` reads). Exits with a message when there are none.
     """
+    if not any((data_dir / "bbc").glob("*/*.txt")):
+        raise SystemExit(f"no articles in {data_dir}: expected bbc/<topic>/<NNN>.txt files there")
     skip: set[str] = set()
     for first, second, _ in _duplicate_pairs(data_dir):
         skip.add(second)
