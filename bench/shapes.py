@@ -8,6 +8,12 @@ buckets with its original (what the candidate query asks) and *paired* when
 characters are counted apart (the pipeline drops them as not articles). It prints the shares
 per shape and rate, and the articles whose copy was missed.
 
+Then the other side: independent reports (a sampled article given a run of up to four quoted
+statements of a same-topic article, one after another as the bench's ``negative_quote_run``)
+checked against that article, with every quotation in double marks and with every one in
+single marks (British style, :func:`attribution.in_single_quotes`). Any pair is a false
+accusation.
+
     python bench/shapes.py [DATA_DIR] [--articles 200] [--seed 5]
 """
 
@@ -21,7 +27,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
-from attribution import read_articles
+from attribution import QUOTED, in_single_quotes, read_articles
 from thesaurus import Spinner, load_thesaurus
 
 from pipelines.extract import DEFAULT_MIN_CHARS
@@ -90,6 +96,38 @@ SHAPES: dict[str, tuple[Shape, tuple[float, ...]]] = {
 """Each shape and the spin rates it is measured at."""
 
 
+def independent_reports(
+    sample: list[tuple[str, str, list[str]]],
+    articles: list[tuple[str, str, list[str]]],
+    rng: random.Random,
+    config: MatchConfig,
+) -> dict[str, dict[str, int]]:
+    """Reports quoting a run of a same-topic story's statements, in double and in single
+    marks: how many there are, and how many verification pairs with the story (must be 0)."""
+    by_topic: dict[str, list[tuple[str, str, list[str]]]] = defaultdict(list)
+    for article in articles:
+        by_topic[article[0].split("/")[0]].append(article)
+    counts = {"double_marks": Counter[str](), "single_marks": Counter[str]()}
+    for n, (key, _, paragraphs) in enumerate(sample):
+        donor_key, _, story = rng.choice(by_topic[key.split("/")[0]])
+        quotes = [m.group(0) for p in story for m in QUOTED.finditer(p)][:4]
+        if donor_key == key or len(quotes) < 2:
+            continue
+        at = rng.randint(1, len(paragraphs))
+        report = [*paragraphs[:at], *quotes, *paragraphs[at:]]
+        for marks, style in (("double_marks", str), ("single_marks", in_single_quotes)):
+            pair = verify(
+                DocumentView(url=f"https://report.example/{n}", site="https://report.example",
+                             text="\n\n".join(map(style, report))),
+                DocumentView(url=f"https://news.example/{n}", site="https://news.example",
+                             text="\n\n".join(map(style, story)), id=n + 1),
+                config,
+            )  # fmt: skip
+            counts[marks]["reports"] += 1
+            counts[marks]["paired"] += pair is not None
+    return {marks: dict(c) for marks, c in counts.items()}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data_dir", nargs="?", type=Path,
@@ -134,7 +172,7 @@ def main() -> int:
                 outcomes[label]["found"] += retrieved and pair is not None
                 if not (retrieved and pair is not None):
                     missed[label].append(key)
-    result = {
+    result: dict[str, object] = {
         label: {
             "copies": c["copies"],
             "too_short": c["too_short"],
@@ -145,6 +183,7 @@ def main() -> int:
         }
         for label, c in outcomes.items()
     }
+    result["independent_reports"] = independent_reports(sample, articles, rng, config)
     print(json.dumps(result, indent=2))
     return 0
 
