@@ -37,6 +37,7 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from itertools import groupby, pairwise
 
 import numpy as np
@@ -189,6 +190,16 @@ class Profile:
     def tokens(self) -> Tokens:
         """The text's words and their spans (not kept: only the evidence of a pair needs them)."""
         return tokenize(self.text)
+
+    @property
+    def names_or_numbers(self) -> np.ndarray:
+        """Per word: a name or a number, which a spinner leaves as it is (not kept either)."""
+        return _token_names_or_numbers(self.text)
+
+
+@lru_cache(maxsize=256)
+def _token_names_or_numbers(text: str) -> np.ndarray:
+    return names_or_numbers(analyse(text).symbol_hashes)
 
 
 def _sentence_ranges(text: str, tokens: Tokens) -> list[tuple[int, int, int]]:
@@ -680,26 +691,64 @@ MAX_SWAP_WORDS = 3
 """Longest run of words a spinner swaps at once, on either side ("proof" → "test copy")."""
 
 
-def copied_or_spun(a_words: Sequence[str], b_words: Sequence[str]) -> bool:
+def copied_or_spun(
+    a_words: Sequence[str],
+    b_words: Sequence[str],
+    a_fixed: Sequence[bool] = (),
+    b_fixed: Sequence[bool] = (),
+) -> bool:
     """Whether one sentence is the other copied word for word or spun: words swapped one for
     one (or for a short phrase), none added, dropped or moved, and at least half left as they
-    were. A reporter writing the same facts in their own words adds, drops and moves them."""
+    were. A reporter writing the same facts in their own words adds, drops and moves them.
+
+    ``a_fixed``/``b_fixed`` mark the words that are names or numbers: a spinner leaves those
+    alone, so a sentence that has other ones in their place ("on Thursday" → "on Wednesday",
+    "in Oakbrook" → "in Hartmouth") tells other facts in the same frame, not a spun copy.
+    """
     if a_words == b_words:
         return True
+
+    def fixed(mask: Sequence[bool], start: int, end: int) -> bool:
+        return any(mask[start:end])
+
     if len(a_words) == len(b_words):
         # Word for word swaps, the spinner's usual work: no diff needed to see it.
         swapped = [x != y for x, y in zip(a_words, b_words, strict=True)]
         longest = max((sum(1 for _ in run) for on, run in groupby(swapped) if on), default=0)
         if sum(swapped) * 2 <= len(a_words) and longest <= MAX_SWAP_WORDS:
-            return True
+            return not any(
+                on and (fixed(a_fixed, i, i + 1) or fixed(b_fixed, i, i + 1))
+                for i, on in enumerate(swapped)
+            )
     kept = 0
     matcher = difflib.SequenceMatcher(None, a_words, b_words, autojunk=False)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
             kept += i2 - i1
-        elif op != "replace" or max(i2 - i1, j2 - j1) > MAX_SWAP_WORDS:
+        elif (
+            op != "replace"
+            or max(i2 - i1, j2 - j1) > MAX_SWAP_WORDS
+            or fixed(a_fixed, i1, i2)
+            or fixed(b_fixed, j1, j2)
+        ):
             return False
     return kept * 2 >= len(a_words)
+
+
+def _sentence_copied(a: Profile, b: Profile, pair: SentencePair) -> bool:
+    """Whether aligned sentences ``pair`` are one copied word for word or spun from the other
+    (:func:`copied_or_spun`; names and numbers only looked up when the words differ)."""
+    mine, theirs = a.sentences[pair.a], b.sentences[pair.b]
+    a_words = a.tokens.words[mine.start : mine.end]
+    b_words = b.tokens.words[theirs.start : theirs.end]
+    if a_words == b_words:
+        return True
+    return copied_or_spun(
+        a_words,
+        b_words,
+        a.names_or_numbers[mine.start : mine.end].tolist(),
+        b.names_or_numbers[theirs.start : theirs.end].tolist(),
+    )
 
 
 def _quoted_excerpt(
@@ -715,7 +764,6 @@ def _quoted_excerpt(
     it; a short generic line links it but does not count.
     """
     best = (0, 0)
-    a_words, b_words = a.tokens.words, b.tokens.words
 
     def narrative(side: Profile, index: int) -> bool:
         return not side.sentences[index].quote and side.content.sizes[index] >= min_keys
@@ -733,13 +781,12 @@ def _quoted_excerpt(
         for position, pair in enumerate(chain):
             if position > 0 and narrative_left_out(chain[position - 1], pair):
                 length = words = quotes = 0  # a narrative sentence left out was not copied
-            sentence, other = a.sentences[pair.a], b.sentences[pair.b]
+            sentence = a.sentences[pair.a]
             if sentence.quote:
                 length += 1
                 quotes += 1
             elif narrative(a, pair.a):
-                mine = a_words[sentence.start : sentence.end]
-                if not copied_or_spun(mine, b_words[other.start : other.end]):
+                if not _sentence_copied(a, b, pair):
                     length = words = quotes = 0
                     continue
                 length += 1
@@ -854,13 +901,12 @@ def with_copied_sentences(
 ) -> Alignment:
     """Return ``alignment`` with its narrative sentences copied word for word or spun counted
     (:attr:`Alignment.copied_sentences`): what proves a copy whose sentences kept no order."""
-    a_words, b_words = a.tokens.words, b.tokens.words
     copied = words = specific = 0
     for pair in _explaining(alignment.pairs, config.min_covering_similarity):
         mine, theirs = a.sentences[pair.a], b.sentences[pair.b]
         if mine.quote or theirs.quote or a.content.sizes[pair.a] < config.min_run_keys:
             continue  # quotations are shared by independent reports, short lines by templates
-        if copied_or_spun(a_words[mine.start : mine.end], b_words[theirs.start : theirs.end]):
+        if _sentence_copied(a, b, pair):
             copied += 1
             words += mine.words
             specific += bool(a.specific[pair.a] or b.specific[pair.b])

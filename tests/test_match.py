@@ -30,7 +30,7 @@ from pipelines.align import (
     profile_bytes,
 )
 from pipelines.direction import text_direction
-from pipelines.fingerprint import FingerprintConfig, tokenize
+from pipelines.fingerprint import FingerprintConfig, analyse, names_or_numbers, tokenize
 from pipelines.match import (
     DocumentView,
     MatchConfig,
@@ -708,6 +708,27 @@ def test_copied_or_spun_tells_swapped_words_from_rewriting() -> None:
     assert not same(
         "The team stated the player could agree a fresh contract ahead of the close of the month."
     )
+
+
+def test_other_names_or_numbers_in_a_sentence_are_other_facts_not_spinning() -> None:
+    def same(original: str, copy: str) -> bool:
+        a, b = analyse(original), analyse(copy)
+        return copied_or_spun(
+            a.tokens.words,
+            b.tokens.words,
+            names_or_numbers(a.symbol_hashes).tolist(),
+            names_or_numbers(b.symbol_hashes).tolist(),
+        )
+
+    original = "The plans were made public by the board in Oakbrook on Thursday evening."
+    # a spinner swaps words and leaves names and numbers alone
+    assert same(original, "The plans were set out by the board in Oakbrook on Thursday night.")
+    # a report written from the same frame about another place, another day
+    other_place = "The plans were made public by the board in Hartmouth on Thursday evening."
+    other_day = "The figures were set out by the board in Oakbrook on Monday evening."
+    assert not same(original, other_place)
+    assert not same(original, other_day)
+    assert not same("Waiting lists grew by 12 per cent.", "Waiting lists grew by 15 per cent.")
 
 
 HARBOUR_STORY = [
