@@ -703,7 +703,9 @@ def copied_or_spun(
 
     ``a_fixed``/``b_fixed`` mark the words that are names or numbers: a spinner leaves those
     alone, so a sentence that has other ones in their place ("on Thursday" → "on Wednesday",
-    "in Oakbrook" → "in Hartmouth") tells other facts in the same frame, not a spun copy.
+    "in Oakbrook" → "in Hartmouth") tells other facts in the same frame, not a spun copy. A
+    name on one side only is no such sign: a context-blind spinner puts in capitalised
+    synonyms ("more" → "Thomas More").
     """
     if a_words == b_words:
         return True
@@ -717,7 +719,7 @@ def copied_or_spun(
         longest = max((sum(1 for _ in run) for on, run in groupby(swapped) if on), default=0)
         if sum(swapped) * 2 <= len(a_words) and longest <= MAX_SWAP_WORDS:
             return not any(
-                on and (fixed(a_fixed, i, i + 1) or fixed(b_fixed, i, i + 1))
+                on and fixed(a_fixed, i, i + 1) and fixed(b_fixed, i, i + 1)
                 for i, on in enumerate(swapped)
             )
     kept = 0
@@ -728,8 +730,7 @@ def copied_or_spun(
         elif (
             op != "replace"
             or max(i2 - i1, j2 - j1) > MAX_SWAP_WORDS
-            or fixed(a_fixed, i1, i2)
-            or fixed(b_fixed, j1, j2)
+            or (fixed(a_fixed, i1, i2) and fixed(b_fixed, j1, j2))
         ):
             return False
     return kept * 2 >= len(a_words)
