@@ -199,7 +199,9 @@ class Profile:
 
 @lru_cache(maxsize=256)
 def _token_names_or_numbers(text: str) -> np.ndarray:
-    return names_or_numbers(analyse(text).symbol_hashes)
+    marked = names_or_numbers(analyse(text).symbol_hashes)
+    marked.flags.writeable = False  # shared by every caller of the cache
+    return marked
 
 
 def _sentence_ranges(text: str, tokens: Tokens) -> list[tuple[int, int, int]]:

@@ -79,9 +79,11 @@ again.
 6: a copy whose sentences kept no order pairs when it covers the other text and three of its
 narrative sentences, one naming something, are the other's copied word for word or spun
 (:func:`copied_in_any_order`): a few one-sentence paragraphs kept and shuffled, every other
-paragraph kept. Quotations in single marks (British style) are quotations: independent
-reports sharing them no longer pair. That moves the fingerprints and profiles of texts quoting
-in single marks (profile format 3): ``copycat rematch`` fingerprints and verifies again."""
+paragraph kept. A sentence whose names or numbers are other ones is not copied or spun (a
+spinner keeps them), in that rule and in a quote-heavy excerpt's narrative. Quotations in
+single marks (British style) are quotations: independent reports sharing them no longer pair.
+That moves the fingerprints and profiles of texts quoting in single marks (profile format 3):
+``copycat rematch`` fingerprints and verifies again."""
 
 
 def older_method_advice(pairs: int) -> str:
@@ -268,8 +270,8 @@ def copied_in_any_order(alignment: Alignment, config: MatchConfig = MatchConfig(
     order is gone (a few one-sentence paragraphs kept and shuffled; every other one kept).
 
     Order is one proof of copying; sentences the other text's own, words swapped one for one
-    at most, are another: two reporters writing the same facts add, drop and move words.
-    Counted only when the verdict hangs on it (see :func:`verify`)."""
+    at most and names and numbers kept, are another: two reporters writing the same facts add,
+    drop and move words. Counted only when the verdict hangs on it (see :func:`judge`)."""
     return (
         alignment.copied_sentences >= config.min_excerpt_sentences
         and alignment.copied_words >= config.min_passage_words
