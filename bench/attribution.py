@@ -307,6 +307,12 @@ QUOTED = re.compile(
 )
 
 
+def quoted_statements(paragraphs: list[str], limit: int = 4) -> list[str]:
+    """The first ``limit`` quoted statements of an article, with their attribution
+    (:data:`QUOTED`): what an independent report of the same story quotes too."""
+    return [m.group(0) for p in paragraphs for m in QUOTED.finditer(p)][:limit]
+
+
 class CorpusBuilder:
     """Makes the labelled corpus: originals, copies of every kind, hard negatives."""
 
@@ -402,7 +408,7 @@ class CorpusBuilder:
             key, title, paragraphs = self.articles[index]
             topic = key.split("/")[0]
             donor = rng.choice(by_topic[topic])
-            quotes = [m.group(0) for p in donor.paragraphs for m in QUOTED.finditer(p)][:4]
+            quotes = quoted_statements(donor.paragraphs)
             places = [rng.randint(1, len(paragraphs) + i) for i in range(len(quotes))]
             mixed = list(paragraphs)
             if n % 2 == 1 and len(quotes) >= 2:

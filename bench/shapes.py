@@ -3,10 +3,10 @@
 Offline and at the text level (no HTML, no extraction, no database): for a sample of the BBC
 articles, each shape below turns an article's paragraphs into a copy, spun at each rate with
 the bench's thesaurus spinner; a copy is *retrieved* when it shares ``MATCH_MIN_SHARED_BANDS``
-buckets with its original (what the candidate query asks) and *paired* when
-:func:`pipelines.match.verify` accepts the two. Copies under the extract stage's 500
-characters are counted apart (the pipeline drops them as not articles). It prints the shares
-per shape and rate, and the articles whose copy was missed.
+buckets with its original (what the candidate query asks, :func:`views.retrieves`) and
+*paired* when verification accepts the two (:func:`views.accepted`). Copies under the
+extract stage's 500 characters are counted apart (the pipeline drops them as not articles).
+It prints the shares per shape and rate, and the articles whose copy was missed.
 
 Then the other side: independent reports (a sampled article given a run of up to four quoted
 statements of a same-topic article, one after another as the bench's ``negative_quote_run``)
@@ -27,12 +27,13 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
-from attribution import QUOTED, in_single_quotes, read_articles
+from attribution import in_single_quotes, quoted_statements, read_articles
 from thesaurus import Spinner, load_thesaurus
+from views import accepted, retrieves
 
 from pipelines.extract import DEFAULT_MIN_CHARS
-from pipelines.fingerprint import fingerprint_text
-from pipelines.match import DocumentView, MatchConfig, verify
+from pipelines.fingerprint import FingerprintConfig
+from pipelines.match import MatchConfig
 
 Shape = Callable[[list[str], random.Random, list[str]], list[str]]
 """Turns an article's paragraphs into a copy's (with a random source and other headlines)."""
@@ -100,7 +101,6 @@ def independent_reports(
     sample: list[tuple[str, str, list[str]]],
     articles: list[tuple[str, str, list[str]]],
     rng: random.Random,
-    config: MatchConfig,
 ) -> dict[str, dict[str, int]]:
     """Reports quoting a run of a same-topic story's statements, in double and in single
     marks: how many there are, and how many verification pairs with the story (must be 0)."""
@@ -108,23 +108,17 @@ def independent_reports(
     for article in articles:
         by_topic[article[0].split("/")[0]].append(article)
     counts = {"double_marks": Counter[str](), "single_marks": Counter[str]()}
-    for n, (key, _, paragraphs) in enumerate(sample):
+    for key, _, paragraphs in sample:
         donor_key, _, story = rng.choice(by_topic[key.split("/")[0]])
-        quotes = [m.group(0) for p in story for m in QUOTED.finditer(p)][:4]
+        quotes = quoted_statements(story)
         if donor_key == key or len(quotes) < 2:
             continue
         at = rng.randint(1, len(paragraphs))
         report = [*paragraphs[:at], *quotes, *paragraphs[at:]]
         for marks, style in (("double_marks", str), ("single_marks", in_single_quotes)):
-            pair = verify(
-                DocumentView(url=f"https://report.example/{n}", site="https://report.example",
-                             text="\n\n".join(map(style, report))),
-                DocumentView(url=f"https://news.example/{n}", site="https://news.example",
-                             text="\n\n".join(map(style, story)), id=n + 1),
-                config,
-            )  # fmt: skip
+            paired = accepted("\n\n".join(map(style, report)), "\n\n".join(map(style, story)))
             counts[marks]["reports"] += 1
-            counts[marks]["paired"] += pair is not None
+            counts[marks]["paired"] += paired
     return {marks: dict(c) for marks, c in counts.items()}
 
 
@@ -141,13 +135,13 @@ def main() -> int:
     sample = rng.sample(articles, min(args.articles, len(articles)))
     headlines = [title for _, title, _ in articles]
     spinner = Spinner(load_thesaurus(args.thesaurus))
-    config = MatchConfig()
+    setting, min_shared = FingerprintConfig(), MatchConfig().min_shared_bands
     outcomes: dict[str, Counter[str]] = defaultdict(Counter)
     missed: dict[str, list[str]] = defaultdict(list)
     for name, (shape, rates) in SHAPES.items():
         for rate in rates:
             label = f"{name} spun {rate:.0%}"
-            for n, (key, _, paragraphs) in enumerate(sample):
+            for key, _, paragraphs in sample:
                 copy = "\n\n".join(shape(paragraphs, rng, headlines))
                 if rate:
                     copy = spinner.spin(copy, rate, rng)[0]
@@ -155,22 +149,13 @@ def main() -> int:
                 if len(copy) < DEFAULT_MIN_CHARS:
                     outcomes[label]["too_short"] += 1
                     continue
-                shared = set(fingerprint_text(copy).buckets) & set(
-                    fingerprint_text(original).buckets
-                )
-                pair = verify(
-                    DocumentView(url=f"https://copy.example/{n}", site="https://copy.example",
-                                 text=copy),
-                    DocumentView(url=f"https://news.example/{n}", site="https://news.example",
-                                 text=original, id=n + 1),
-                    config,
-                )  # fmt: skip
-                retrieved = len(shared) >= config.min_shared_bands
+                retrieved = retrieves(copy, original, setting, min_shared)
+                paired = accepted(copy, original)
                 outcomes[label]["copies"] += 1
                 outcomes[label]["retrieved"] += retrieved
-                outcomes[label]["paired"] += pair is not None
-                outcomes[label]["found"] += retrieved and pair is not None
-                if not (retrieved and pair is not None):
+                outcomes[label]["paired"] += paired
+                outcomes[label]["found"] += retrieved and paired
+                if not (retrieved and paired):
                     missed[label].append(key)
     result: dict[str, object] = {
         label: {
@@ -183,7 +168,7 @@ def main() -> int:
         }
         for label, c in outcomes.items()
     }
-    result["independent_reports"] = independent_reports(sample, articles, rng, config)
+    result["independent_reports"] = independent_reports(sample, articles, rng)
     print(json.dumps(result, indent=2))
     return 0
 

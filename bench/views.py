@@ -75,6 +75,12 @@ def bucket_set(text: str, setting: FingerprintConfig) -> frozenset[int]:
     return frozenset(bucket for _, bucket in fingerprint_text(text, setting).buckets)
 
 
+def retrieves(copy: str, original: str, setting: FingerprintConfig, min_shared: int) -> bool:
+    """Whether the candidate query would find ``original`` for ``copy``: ``min_shared``
+    buckets in common."""
+    return len(bucket_set(copy, setting) & bucket_set(original, setting)) >= min_shared
+
+
 def retrieved(buckets: list[frozenset[int]], min_shared: int) -> set[tuple[int, int]]:
     """The document pairs sharing at least ``min_shared`` buckets."""
     holders: dict[int, list[int]] = defaultdict(list)
@@ -108,10 +114,7 @@ def retrieved_partials(
     pairs: list[tuple[str, str]], setting: FingerprintConfig, min_shared: int
 ) -> int:
     """How many (copy, original) text pairs share at least ``min_shared`` buckets."""
-    return sum(
-        len(bucket_set(copy, setting) & bucket_set(original, setting)) >= min_shared
-        for copy, original in pairs
-    )
+    return sum(retrieves(copy, original, setting, min_shared) for copy, original in pairs)
 
 
 def main() -> int:

@@ -276,7 +276,7 @@ def _compute_profile(text: str) -> Profile:
     is_quote = quoted_words * 2 >= lengths
     countable = np.where(is_quote, 0, lengths - quoted_words)
     of_token = np.repeat(np.arange(count, dtype=np.int32), lengths)
-    named = names_or_numbers(analysis.symbol_hashes) & ~quoted
+    named = _token_names_or_numbers(text) & ~quoted
     specific = np.add.reduceat(named.astype(np.int64), starts) > 0
 
     # Content keys: a partly quoted sentence keeps only its own words' keys.
@@ -754,6 +754,18 @@ def _sentence_copied(a: Profile, b: Profile, pair: SentencePair) -> bool:
     )
 
 
+def _narrative(side: Profile, index: int, min_keys: int) -> bool:
+    """Whether a sentence is the reporter's own text, long enough to prove copying: not a
+    quotation (independent reports share those), with ``min_keys`` content keys (a short
+    generic line is boilerplate that many pages hold)."""
+    return not side.sentences[index].quote and side.content.sizes[index] >= min_keys
+
+
+def _names_something(a: Profile, b: Profile, pair: SentencePair) -> bool:
+    """Whether either of two aligned sentences holds a name or a number outside quotations."""
+    return bool(a.specific[pair.a] or b.specific[pair.b])
+
+
 def _quoted_excerpt(
     a: Profile, b: Profile, chains: list[list[SentencePair]], min_keys: int
 ) -> tuple[int, int]:
@@ -768,13 +780,10 @@ def _quoted_excerpt(
     """
     best = (0, 0)
 
-    def narrative(side: Profile, index: int) -> bool:
-        return not side.sentences[index].quote and side.content.sizes[index] >= min_keys
-
     def narrative_left_out(previous: SentencePair, pair: SentencePair) -> bool:
         """Whether a narrative sentence of either text lies between two aligned ones."""
-        return (pair.a - previous.a == 2 and narrative(a, pair.a - 1)) or (
-            pair.b - previous.b == 2 and narrative(b, pair.b - 1)
+        return (pair.a - previous.a == 2 and _narrative(a, pair.a - 1, min_keys)) or (
+            pair.b - previous.b == 2 and _narrative(b, pair.b - 1, min_keys)
         )
 
     for chain in chains:
@@ -788,7 +797,7 @@ def _quoted_excerpt(
             if sentence.quote:
                 length += 1
                 quotes += 1
-            elif narrative(a, pair.a):
+            elif _narrative(a, pair.a, min_keys):
                 if not _sentence_copied(a, b, pair):
                     length = words = quotes = 0
                     continue
@@ -852,7 +861,7 @@ def align_profiles(a: Profile, b: Profile, config: AlignConfig = AlignConfig()) 
     covered_a = sum(a.sentences[p.a].words for p in covering)
     covered_b = sum(b.sentences[p.b].words for p in covering)
     specific_aligned = sum(
-        1 for p in covering if not a.sentences[p.a].quote and (a.specific[p.a] or b.specific[p.b])
+        1 for p in covering if not a.sentences[p.a].quote and _names_something(a, b, p)
     )
     ordered = sorted(pairs, key=lambda p: p.a)
     runs = _chains(ordered, RUN_STEPS)
@@ -906,13 +915,11 @@ def with_copied_sentences(
     (:attr:`Alignment.copied_sentences`): what proves a copy whose sentences kept no order."""
     copied = words = specific = 0
     for pair in _explaining(alignment.pairs, config.min_covering_similarity):
-        mine, theirs = a.sentences[pair.a], b.sentences[pair.b]
-        if mine.quote or theirs.quote or a.content.sizes[pair.a] < config.min_run_keys:
-            continue  # quotations are shared by independent reports, short lines by templates
-        if _sentence_copied(a, b, pair):
+        # (aligned sentences are quotations on both sides or on neither: match_sentences)
+        if _narrative(a, pair.a, config.min_run_keys) and _sentence_copied(a, b, pair):
             copied += 1
-            words += mine.words
-            specific += bool(a.specific[pair.a] or b.specific[pair.b])
+            words += a.sentences[pair.a].words
+            specific += _names_something(a, b, pair)
     return replace(alignment, copied_sentences=copied, copied_words=words, copied_specific=specific)
 
 

@@ -408,9 +408,9 @@ def quoted_mask(text: str, tokens: Tokens) -> np.ndarray:
                 open_at = None
                 unquoted_from = position
             continue
-        if open_mark == "‘" and open_at is not None:
-            continue  # a quotation inside a single-quoted one
-        if open_mark == "'":
+        if open_at is not None and open_mark in _SINGLE_MARKS:
+            if open_mark == "‘":
+                continue  # a quotation inside a single-quoted one
             open_at = None  # that straight mark was an apostrophe ("rock 'n roll")
         closing = char == "”" or (char == '"' and not before.isspace() and before not in "([—-")
         if open_at is not None:

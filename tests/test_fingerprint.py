@@ -182,21 +182,20 @@ def test_skeleton_keeps_function_words_names_and_numbers() -> None:
     assert shape == ["_", "maria", "lopez", "that", "42", "_", "were", "_", "the", "_"]
 
 
+def quoted(text: str) -> list[str]:
+    """The words of ``text`` that :func:`quoted_mask` marks."""
+    tokens = tokenize(text)
+    return [w for w, q in zip(tokens.words, quoted_mask(text, tokens), strict=True) if q]
+
+
 def test_quoted_words_are_cut_out_of_the_skeleton() -> None:
     text = 'Ann Lee said: "We will not give up on Redley," at the meeting.'
+    assert quoted(text) == ["we", "will", "not", "give", "up", "on", "redley"]
     tokens = tokenize(text)
-    mask = quoted_mask(text, tokens)
-    assert [w for w, q in zip(tokens.words, mask, strict=True) if q] == [
-        "we", "will", "not", "give", "up", "on", "redley",
-    ]  # fmt: skip
-    assert BREAK in skeleton(text, tokens, mask)
+    assert BREAK in skeleton(text, tokens, quoted_mask(text, tokens))
 
 
 def test_a_stray_closing_mark_quotes_back_only_to_the_previous_quotation() -> None:
-    def quoted(text: str) -> list[str]:
-        tokens = tokenize(text)
-        return [w for w, q in zip(tokens.words, quoted_mask(text, tokens), strict=True) if q]
-
     # a page that starts in mid-quote: back to the start of the paragraph
     assert quoted('First part of it," she said.') == ["first", "part", "of", "it"]
     # after a closed quotation, a stray mark does not swallow the sentences before that quote
@@ -205,10 +204,6 @@ def test_a_stray_closing_mark_quotes_back_only_to_the_previous_quotation() -> No
 
 
 def test_single_marks_quote_and_apostrophes_do_not() -> None:
-    def quoted(text: str) -> list[str]:
-        tokens = tokenize(text)
-        return [w for w, q in zip(tokens.words, quoted_mask(text, tokens), strict=True) if q]
-
     # British style, curly and straight
     assert quoted("‘We will not sell,’ she said. The players’ union didn’t agree.") == [
         "we", "will", "not", "sell",
