@@ -296,14 +296,16 @@ def page(doc: Doc, rng: random.Random) -> str:
 
 # A quotation with its attribution, as spliced into the quote-sharing negatives: an opening
 # mark (at the start or after a space), the quoted words ending in their own punctuation, the
-# closing mark, and an optional attribution with its verb ("he told reporters."). Stricter
-# than "text between two marks": in the set's text that also spans the narrative between one
-# quotation's closing mark and the next one's opening mark, and a negative holding another
-# article's narrative sentences is not an independent report.
+# closing mark, and, after a quotation that ends in a comma, question or exclamation mark, its
+# attribution with the verb ("," he told reporters."). Stricter than "text between two
+# marks": in the set's text that also spans the narrative between one quotation's closing mark
+# and the next one's opening mark. And a quotation ending in a full stop ends its sentence:
+# what follows is the reporter's next sentence ("… will do." However Bwalya warned …), and a
+# negative holding another article's narrative sentences is not an independent report.
+_ATTRIBUTION = r"[^\"“”.!?]{0,40}?\b(?:said|says|added|told|explained|insisted|admitted|warned)\b"
 QUOTED = re.compile(
-    r"(?:^|(?<=\s))[\"“][^\"“”]{20,}?[,.!?][\"”](?=\s|$)"
-    r"(?:\s+[^\"“”.!?]{0,40}?\b(?:said|says|added|told|explained|insisted|admitted|warned)\b"
-    r"[^\"“”.!?]{0,40}?\.)?"
+    r"(?:^|(?<=\s))[\"“][^\"“”]{20,}?"
+    r"(?:[.!?][\"”]|[,!?][\"”]\s+" + _ATTRIBUTION + r"[^\"“”.!?]{0,40}?\.)(?=\s|$)"
 )
 
 

@@ -35,18 +35,32 @@ from pipelines.extract import DEFAULT_MIN_CHARS
 from pipelines.fingerprint import FingerprintConfig
 from pipelines.match import MatchConfig
 
-Shape = Callable[[list[str], random.Random, list[str]], list[str]]
-"""Turns an article's paragraphs into a copy's (with a random source and other headlines)."""
+Article = tuple[str, str, list[str]]
+"""An article as :func:`attribution.read_articles` reads it: key (``topic/file``), title,
+paragraphs."""
+Shape = Callable[[list[str], random.Random, list[Article]], list[str]]
+"""Turns an article's paragraphs into a copy's, with a random source and the articles of other
+topics (for headlines and host pages)."""
 
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
-def interleaved(paragraphs: list[str], rng: random.Random, headlines: list[str]) -> list[str]:
+def topic_of(article: Article) -> str:
+    """The article's topic: its key's first part."""
+    return article[0].split("/")[0]
+
+
+def headline(rng: random.Random, others: list[Article]) -> str:
+    """Another article's title, as a link or a caption."""
+    return rng.choice(others)[1]
+
+
+def interleaved(paragraphs: list[str], rng: random.Random, others: list[Article]) -> list[str]:
     """An aggregator's copy: a "READ MORE" link to another story after every paragraph."""
-    return [line for p in paragraphs for line in (p, f"READ MORE: {rng.choice(headlines)}")]
+    return [line for p in paragraphs for line in (p, f"READ MORE: {headline(rng, others)}")]
 
 
-def captions_and_ads(paragraphs: list[str], rng: random.Random, headlines: list[str]) -> list[str]:
+def captions_and_ads(paragraphs: list[str], rng: random.Random, others: list[Article]) -> list[str]:
     """Image captions and advertisement labels between paragraphs, a source line at the end."""
     lines = []
     for n, paragraph in enumerate(paragraphs):
@@ -54,36 +68,53 @@ def captions_and_ads(paragraphs: list[str], rng: random.Random, headlines: list[
         if n % 3 == 1:
             lines.append("Advertisement")
         if n % 4 == 2:
-            lines.append(f"Image caption: {rng.choice(headlines)} (Photo: agency)")
+            lines.append(f"Image caption: {headline(rng, others)} (Photo: agency)")
     return [*lines, "Source link"]
 
 
-def one_paragraph(paragraphs: list[str], rng: random.Random, headlines: list[str]) -> list[str]:
+def one_paragraph(paragraphs: list[str], rng: random.Random, others: list[Article]) -> list[str]:
     """Every paragraph run together into one."""
     return [" ".join(paragraphs)]
 
 
 def sentence_paragraphs(
-    paragraphs: list[str], rng: random.Random, headlines: list[str]
+    paragraphs: list[str], rng: random.Random, others: list[Article]
 ) -> list[str]:
     """Every sentence a paragraph of its own."""
     return [s for p in paragraphs for s in SENTENCE_END.split(p)]
 
 
 def every_other_paragraph(
-    paragraphs: list[str], rng: random.Random, headlines: list[str]
+    paragraphs: list[str], rng: random.Random, others: list[Article]
 ) -> list[str]:
     """Half the paragraphs, none next to another: a cut-down copy that is no run."""
     return paragraphs[::2]
 
 
-def reworked_40(paragraphs: list[str], rng: random.Random, headlines: list[str]) -> list[str]:
+def reworked_40(paragraphs: list[str], rng: random.Random, others: list[Article]) -> list[str]:
     """Two paragraphs in five kept (three at least), all shuffled: the bench's reworked copies
     keep seven in ten and shuffle all but the first two."""
     how_many = min(len(paragraphs), max(3, round(len(paragraphs) * 0.4)))
     kept = [paragraphs[i] for i in sorted(rng.sample(range(len(paragraphs)), how_many))]
     rng.shuffle(kept)
     return kept
+
+
+def excerpt_inside(hosts: int) -> Shape:
+    """A 3-5 sentence excerpt as one paragraph inside ``hosts`` other-topic articles run
+    together (a roundup page): the bench's excerpts sit among short page lines instead, so
+    the copy is mostly the excerpt and its coverage helps."""
+
+    def shape(paragraphs: list[str], rng: random.Random, others: list[Article]) -> list[str]:
+        sentences = SENTENCE_END.split(" ".join(paragraphs))
+        k = rng.randint(3, 5)
+        start = rng.randint(0, max(0, len(sentences) - k))
+        excerpt = " ".join(sentences[start : start + k])
+        pages = [p for _ in range(hosts) for p in rng.choice(others)[2]]
+        at = rng.randint(1, len(pages) - 1)
+        return [*pages[:at], excerpt, *pages[at:]]
+
+    return shape
 
 
 SHAPES: dict[str, tuple[Shape, tuple[float, ...]]] = {
@@ -93,23 +124,26 @@ SHAPES: dict[str, tuple[Shape, tuple[float, ...]]] = {
     "sentence_paragraphs": (sentence_paragraphs, (0.0, 0.3, 0.5)),
     "every_other_paragraph": (every_other_paragraph, (0.0, 0.3, 0.5)),
     "reworked_40": (reworked_40, (0.15, 0.3)),
+    "excerpt_in_article": (excerpt_inside(1), (0.0, 0.3)),
+    "excerpt_in_roundup": (excerpt_inside(3), (0.0, 0.3)),
 }
 """Each shape and the spin rates it is measured at."""
 
 
 def independent_reports(
-    sample: list[tuple[str, str, list[str]]],
-    articles: list[tuple[str, str, list[str]]],
+    sample: list[Article],
+    articles: list[Article],
     rng: random.Random,
 ) -> dict[str, dict[str, int]]:
     """Reports quoting a run of a same-topic story's statements, in double and in single
     marks: how many there are, and how many verification pairs with the story (must be 0)."""
-    by_topic: dict[str, list[tuple[str, str, list[str]]]] = defaultdict(list)
+    by_topic: dict[str, list[Article]] = defaultdict(list)
     for article in articles:
-        by_topic[article[0].split("/")[0]].append(article)
+        by_topic[topic_of(article)].append(article)
     counts = {"double_marks": Counter[str](), "single_marks": Counter[str]()}
-    for key, _, paragraphs in sample:
-        donor_key, _, story = rng.choice(by_topic[key.split("/")[0]])
+    for article in sample:
+        key, _, paragraphs = article
+        donor_key, _, story = rng.choice(by_topic[topic_of(article)])
         quotes = quoted_statements(story)
         if donor_key == key or len(quotes) < 2:
             continue
@@ -133,7 +167,8 @@ def main() -> int:
     articles = read_articles(args.data_dir, keep_first_of_pairs=True)
     rng = random.Random(args.seed)
     sample = rng.sample(articles, min(args.articles, len(articles)))
-    headlines = [title for _, title, _ in articles]
+    topics = {topic_of(article) for article in articles}
+    other_topics = {topic: [a for a in articles if topic_of(a) != topic] for topic in topics}
     spinner = Spinner(load_thesaurus(args.thesaurus))
     setting, min_shared = FingerprintConfig(), MatchConfig().min_shared_bands
     outcomes: dict[str, Counter[str]] = defaultdict(Counter)
@@ -141,8 +176,9 @@ def main() -> int:
     for name, (shape, rates) in SHAPES.items():
         for rate in rates:
             label = f"{name} spun {rate:.0%}"
-            for key, _, paragraphs in sample:
-                copy = "\n\n".join(shape(paragraphs, rng, headlines))
+            for article in sample:
+                key, _, paragraphs = article
+                copy = "\n\n".join(shape(paragraphs, rng, other_topics[topic_of(article)]))
                 if rate:
                     copy = spinner.spin(copy, rate, rng)[0]
                 original = "\n\n".join(paragraphs)
