@@ -662,35 +662,84 @@ def _chains(
     return chains
 
 
+SHORT_SPECIFIC_KEYS = 3
+"""Content keys a short sentence naming something needs to carry an excerpt's words."""
+
+
 def _longest_run(
-    a: Profile, chains: list[list[SentencePair]], min_similarity: float = 0.0, min_keys: int = 0
+    a: Profile,
+    b: Profile,
+    chains: list[list[SentencePair]],
+    min_similarity: float = 0.0,
+    min_keys: int = 0,
 ) -> tuple[int, int]:
     """Return the longest chain of consecutive aligned sentences and its countable words.
 
-    Aligned quotations, and sentences with fewer than ``min_keys`` content keys, count as
-    links of the chain (an excerpt keeps its quotes) but add no words; a chain needs two
-    other sentences to count at all, so reports sharing a quote and its "he said" make no
-    chain, and neither do pages sharing a few generic lines.
+    Aligned quotations, and sentences with fewer than ``min_keys`` content keys (unless they
+    name something and have :data:`SHORT_SPECIFIC_KEYS`), count as links of the chain (an
+    excerpt keeps its quotes) but add no words; a chain needs two other sentences to count at
+    all, so reports sharing a quote and its "he said" make no chain, and neither do pages
+    sharing a few generic lines.
     """
     best = (0, 0)
+    copied: dict[SentencePair, bool] = {}
+
+    def is_copied(pair: SentencePair) -> bool:
+        if pair not in copied:
+            copied[pair] = _sentence_copied(a, b, pair)
+        return copied[pair]
+
     for chain in chains:
         words = unquoted = 0
         similar = 0.0
+        weak: list[SentencePair] = []  # counted sentences less alike than an excerpt's mean
         for length, pair in enumerate(chain, start=1):
             sentence = a.sentences[pair.a]
-            if not sentence.quote and a.content.sizes[pair.a] >= min_keys:
+            keys = a.content.sizes[pair.a]
+            if not sentence.quote and (
+                keys >= min_keys or (keys >= SHORT_SPECIFIC_KEYS and a.specific[pair.a])
+            ):
                 words += sentence.words
                 unquoted += 1
                 similar += pair.similarity
+                if pair.similarity < min_similarity:
+                    weak.append(pair)
+            if unquoted < 2 or (length, words) <= best:
+                continue
             # An excerpt is taken word for word or spun, not rewritten: edited sentences (an
-            # outlet reusing its own background paragraphs, rephrased) make no excerpt.
-            if unquoted >= 2 and similar / unquoted >= min_similarity:
-                best = max(best, (length, words))
+            # outlet reusing its own background paragraphs, rephrased) make no excerpt. A
+            # sentence spun at a third of its words is less alike than the mean asks, but
+            # still copied one word for one (the word diff only when the mean falls short).
+            if similar / unquoted >= min_similarity or all(map(is_copied, weak)):
+                best = (length, words)
     return best
 
 
 MAX_SWAP_WORDS = 3
 """Longest run of words a spinner swaps at once, on either side ("proof" → "test copy")."""
+
+
+def swapped_spans(
+    a_words: Sequence[str], b_words: Sequence[str], longest: int
+) -> list[tuple[int, int]] | None:
+    """Return the spans of words swapped one for one between two sentences, the spinner's
+    usual work, or None if that is not how they differ: they have the same length, at least
+    half their words are the same in the same places, and no run of swapped words is longer
+    than ``longest``. Seen without a diff (a diff of such sentences finds the same spans)."""
+    if len(a_words) != len(b_words):
+        return None
+    spans: list[tuple[int, int]] = []
+    swapped = 0
+    position = 0
+    for differs, run in groupby(x != y for x, y in zip(a_words, b_words, strict=True)):
+        size = sum(1 for _ in run)
+        if differs:
+            if size > longest:
+                return None
+            spans.append((position, position + size))
+            swapped += size
+        position += size
+    return spans if swapped * 2 <= len(a_words) else None
 
 
 def copied_or_spun(
@@ -715,15 +764,13 @@ def copied_or_spun(
     def fixed(mask: Sequence[bool], start: int, end: int) -> bool:
         return any(mask[start:end])
 
-    if len(a_words) == len(b_words):
-        # Word for word swaps, the spinner's usual work: no diff needed to see it.
-        swapped = [x != y for x, y in zip(a_words, b_words, strict=True)]
-        longest = max((sum(1 for _ in run) for on, run in groupby(swapped) if on), default=0)
-        if sum(swapped) * 2 <= len(a_words) and longest <= MAX_SWAP_WORDS:
-            return not any(
-                on and fixed(a_fixed, i, i + 1) and fixed(b_fixed, i, i + 1)
-                for i, on in enumerate(swapped)
-            )
+    spans = swapped_spans(a_words, b_words, MAX_SWAP_WORDS)
+    if spans is not None:
+        return not any(
+            fixed(a_fixed, k, k + 1) and fixed(b_fixed, k, k + 1)
+            for start, end in spans
+            for k in range(start, end)
+        )
     kept = 0
     matcher = difflib.SequenceMatcher(None, a_words, b_words, autojunk=False)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
@@ -865,7 +912,7 @@ def align_profiles(a: Profile, b: Profile, config: AlignConfig = AlignConfig()) 
     )
     ordered = sorted(pairs, key=lambda p: p.a)
     runs = _chains(ordered, RUN_STEPS)
-    longest, run_words = _longest_run(a, runs, config.min_run_similarity, config.min_run_keys)
+    longest, run_words = _longest_run(a, b, runs, config.min_run_similarity, config.min_run_keys)
     quoted_run, quoted_run_words = _quoted_excerpt(a, b, runs, config.min_run_keys)
     whole_a = sum(a.sentences[p.a].end - a.sentences[p.a].start for p in covering)
     whole_b = sum(b.sentences[p.b].end - b.sentences[p.b].start for p in covering)

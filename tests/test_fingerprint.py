@@ -257,9 +257,22 @@ PINNED_TEXT = (
 def test_fingerprints_stay_what_earlier_versions_stored() -> None:
     fingerprint = fingerprint_text(PINNED_TEXT)
     digest = hashlib.sha256(repr(fingerprint.buckets).encode()).hexdigest()[:16]
-    # These pins belong to one method version: new pins come with a new version (5 changed
-    # only verification; 6 moved only texts that quote in single marks, which this one does not).
-    assert METHOD_VERSION in ("sentence-align/4", "sentence-align/5", "sentence-align/6")
-    assert (len(fingerprint.buckets), digest) == (46, "7ee3e70ccac4053d")
+    # These pins belong to one method version: new pins come with a new version (7 samples
+    # one anchor in three, with no cap an article reaches).
+    assert METHOD_VERSION == "sentence-align/7"
+    assert (len(fingerprint.buckets), digest) == (45, "062664306e04c599")
     assert fingerprint.text_hash.hex() == "95b991a4e9b71c0bcbcf77575a5c4887"
     assert hashlib.sha256(fingerprint.minhash).hexdigest()[:16] == "1bdc674a0110c13c"
+
+
+def test_a_long_page_keeps_every_anchor_it_samples_up_to_a_hostile_bound() -> None:
+    """Anchors are not cut to the lowest few of a page: an excerpt inside a long one keeps its
+    own. Only a page past any article's length is bounded."""
+    writer = NewsWriter(seed=9)
+    config = FingerprintConfig()
+    stories = [writer.report(writer.event(), author="Ann Lee").text for _ in range(40)]
+    one = _view(fingerprint_text(stories[0], config), 2)
+    two = _view(fingerprint_text("\n\n".join(stories[:2]), config), 2)
+    assert one <= two  # the first story's anchors are all still there beside the second's
+    hostile = _view(fingerprint_text("\n\n".join(stories), config), 2)
+    assert len(hostile) == config.max_anchors

@@ -30,7 +30,14 @@ from pipelines.align import (
     profile_bytes,
 )
 from pipelines.direction import text_direction
-from pipelines.fingerprint import FingerprintConfig, analyse, names_or_numbers, tokenize
+from pipelines.fingerprint import (
+    VIEW_STRIDE,
+    FingerprintConfig,
+    analyse,
+    fingerprint_text,
+    names_or_numbers,
+    tokenize,
+)
 from pipelines.match import (
     DocumentView,
     MatchConfig,
@@ -289,6 +296,31 @@ def test_an_excerpt_of_three_sentences_in_a_longer_page_is_found(writer: NewsWri
     )
     assert verdict is not None and verdict.new_is_copy
     assert verdict.copy_coverage < 0.5
+    assert verdict.evidence["longest_run_sentences"] >= 3
+
+
+def test_an_excerpt_inside_other_articles_is_a_candidate_and_a_copy() -> None:
+    """Three sentences of a story as one paragraph among two other stories (a round-up page
+    of over a thousand words): the page keeps the excerpt's anchors, so the story is a
+    candidate, and the three sentences in a run pair though they are a tenth of the page."""
+    writer = NewsWriter(seed=5)
+    story = writer.report(writer.event(), author="Ann Lee")
+    body = [p for p in story.paragraphs if '"' not in p and "“" not in p]
+    excerpt = ". ".join(" ".join(body).split(". ")[1:4]) + "."
+    other_stories = [writer.report(writer.event(), author="Bo Chen") for _ in range(2)]
+    hosts = [p for other in other_stories for p in other.paragraphs]
+    page = "\n\n".join([*hosts[: len(hosts) // 2], excerpt, *hosts[len(hosts) // 2 :]])
+    page_print = fingerprint_text(page)
+    anchors = [bucket for band, bucket in page_print.buckets if band // VIEW_STRIDE == 2]
+    assert len(anchors) > 64  # the lowest 64, method 6's cap, kept none of the excerpt's
+    shared = set(page_print.buckets) & set(fingerprint_text(story.text).buckets)
+    assert len(shared) >= MatchConfig().min_shared_bands
+    verdict = verify(
+        _doc(page, "https://roundup.example/week", published=T0 + timedelta(hours=3)),
+        _doc(story, "https://news.example/x-y-z", id=1, published=T0),
+    )
+    assert verdict is not None and verdict.new_is_copy
+    assert verdict.copy_coverage < 0.2
     assert verdict.evidence["longest_run_sentences"] >= 3
 
 
@@ -748,6 +780,51 @@ def test_an_excerpt_that_leaves_out_one_sentence_of_the_original_is_one_run() ->
     assert [(p.a - first, p.b) for p in alignment.pairs] == [(0, 1), (1, 2), (2, 4)]
     assert alignment.longest_run == 3 and alignment.a_coverage < 0.5
     assert is_copy(alignment)
+
+
+def test_an_excerpt_spun_at_a_third_of_its_words_is_one_run() -> None:
+    """Spun one word for one, its sentences are less alike than an excerpt's mean asks (0.8),
+    but each is copied: the run holds. The same facts edited (words added, dropped, moved)
+    make none."""
+    spun = (
+        "Technologists from Northfield offered three schemes for mending the old sea barrier.",
+        "The cheapest would price four million pounds and take until the springtime of 2028 to "
+        "end.",
+        "Board members picked the second scheme, which attaches a new jetty beside the ferry "
+        "depot.",
+    )
+    story = profile(" ".join(HARBOUR_STORY))
+    alignment = align_profiles(profile(_excerpt_page(*spun)), story)
+    similarities = [pair.similarity for pair in alignment.pairs]
+    assert len(similarities) == 3 and sum(similarities) / 3 < AlignConfig().min_run_similarity
+    assert alignment.longest_run == 3 and alignment.a_coverage < 0.5
+    assert is_copy(alignment)
+    edited = (
+        "Engineers from Northfield have now presented the board with three plans for the "
+        "repair of the sea wall.",
+        "The cheapest of them would cost about four million pounds and would take until spring "
+        "2028.",
+        "Members of the board chose the second of the plans, adding a breakwater next to the "
+        "ferry terminal.",
+    )
+    alignment = align_profiles(profile(_excerpt_page(*edited)), story)
+    assert len(alignment.pairs) == 3 and alignment.longest_run == 0
+    assert not is_copy(alignment)
+
+
+def test_short_sentences_naming_something_carry_an_excerpt() -> None:
+    """A run of one long sentence and two short ones that name something is an excerpt; two
+    short generic lines in their place ("share this story") carry nothing."""
+    short = ("The contract went to Northfield.", "Work on the new wall starts in June 2026.")
+    story = [*HARBOUR_STORY[:3], *short, *HARBOUR_STORY[3:]]
+    alignment = align_profiles(profile(_excerpt_page(*story[2:5])), profile(" ".join(story)))
+    assert (alignment.longest_run, alignment.run_words) == (3, 30)
+    assert alignment.a_coverage < 0.5 and is_copy(alignment)
+    generic = ("Share this story with your friends.", "Tell us what you think below.")
+    story = [*HARBOUR_STORY[:3], *generic, *HARBOUR_STORY[3:]]
+    alignment = align_profiles(profile(_excerpt_page(*story[2:5])), profile(" ".join(story)))
+    assert len(alignment.pairs) == 3 and alignment.longest_run == 0
+    assert not is_copy(alignment)
 
 
 def test_sentences_copied_out_of_order_are_a_copy() -> None:
