@@ -855,6 +855,10 @@ def _quoted_excerpt(
     return best
 
 
+MAX_DIFF_SWAP_WORDS = 4
+"""Longest run of words the evidence shows as one substitution (longer runs are rewriting)."""
+
+
 def _diff(
     a: Profile, b: Profile, pairs: list[SentencePair]
 ) -> tuple[int, int, list[tuple[str, str]]]:
@@ -872,12 +876,19 @@ def _diff(
         if wa == wb:  # copied word for word, the common case: nothing to diff
             aligned += sum(w not in STOPWORDS for w in wa)
             continue
+        spans = swapped_spans(wa, wb, MAX_DIFF_SWAP_WORDS)
+        if spans is not None:  # spun one for one, the next commonest: no diff either
+            aligned += sum(w not in STOPWORDS for w in wa)
+            for start, end in spans:
+                swapped += sum(w not in STOPWORDS for w in wa[start:end])
+                substitutions.append((" ".join(wa[start:end]), " ".join(wb[start:end])))
+            continue
         matcher = difflib.SequenceMatcher(None, wa, wb, autojunk=False)
         for op, i1, i2, j1, j2 in matcher.get_opcodes():
             content = sum(w not in STOPWORDS for w in wa[i1:i2])
             if op == "equal":
                 aligned += content
-            elif op == "replace" and max(i2 - i1, j2 - j1) <= 4:
+            elif op == "replace" and max(i2 - i1, j2 - j1) <= MAX_DIFF_SWAP_WORDS:
                 aligned += content
                 swapped += content
                 substitutions.append((" ".join(wa[i1:i2]), " ".join(wb[j1:j2])))

@@ -28,6 +28,7 @@ from pipelines.align import (
     load_profile,
     profile,
     profile_bytes,
+    swapped_spans,
 )
 from pipelines.direction import text_direction
 from pipelines.fingerprint import (
@@ -740,6 +741,23 @@ def test_copied_or_spun_tells_swapped_words_from_rewriting() -> None:
     assert not same(
         "The team stated the player could agree a fresh contract ahead of the close of the month."
     )
+
+
+def test_swapped_spans_are_the_spinners_one_for_one_swaps() -> None:
+    original = tokenize("The club said the winger would sign a new deal before May.").words
+    spun = tokenize("The society said the winger would autograph a fresh bargain before May.").words
+    assert swapped_spans(original, spun, longest=4) == [(1, 2), (6, 7), (8, 10)]
+    assert swapped_spans(original, spun, longest=1) is None  # "new deal" → "fresh bargain"
+    assert swapped_spans(original, original, longest=4) == []
+    assert swapped_spans(original, original[1:], longest=4) is None  # a word dropped
+    rewritten = tokenize("A team stated a player could agree a fresh contract ahead of May.").words
+    assert swapped_spans(original, rewritten, longest=4) is None  # under half kept
+    # the evidence lists them in order, as the word diff of such sentences would
+    evidence = align(
+        "Harbour United said the winger Tom Ash would autograph a fresh bargain before May.",
+        "Harbour United said the winger Tom Ash would sign a new deal before May.",
+    )
+    assert evidence.substitutions == (("autograph", "sign"), ("fresh bargain", "new deal"))
 
 
 def test_other_names_or_numbers_in_a_sentence_are_other_facts_not_spinning() -> None:
