@@ -22,7 +22,7 @@ from copycat.db import WAL_CHECKPOINT_PAGES, make_engine, upgrade
 from pipelines.fingerprint import FingerprintConfig
 from pipelines.match import candidate_sql
 
-ANCHORS_PER_ARTICLE = 53
+ANCHORS_PER_ARTICLE = 46
 """Anchors a BBC article indexes on average (``make bench-views`` prints the rows)."""
 _CONFIG = FingerprintConfig()
 ROWS_PER_ARTICLE = _CONFIG.bands_rows[0] + _CONFIG.skeleton_bands_rows[0] + ANCHORS_PER_ARTICLE
