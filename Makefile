@@ -57,7 +57,8 @@ bench-views: install $(THESAURUS)
 bench-stages: install $(THESAURUS)
 	$(BIN)/python bench/stages.py $(BENCH_DATA)
 
-# Copy shapes make bench does not make (interleaved links, one paragraph, shuffled sentences…).
+# Copy shapes make bench does not make (interleaved links, one paragraph, shuffled sentences,
+# an excerpt inside other articles…).
 bench-shapes: install $(THESAURUS)
 	$(BIN)/python bench/shapes.py $(BENCH_DATA)
 
