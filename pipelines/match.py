@@ -89,7 +89,9 @@ every one it samples (up to 512, a bound for a hostile page) instead of its lowe
 took from a page of several articles the anchors of whichever part hashed high; articles
 index fewer rows (~80 instead of ~85). In an excerpt's run, a sentence less alike than the
 run's mean asks still counts if it is copied word for word or spun (a third of its words
-swapped), and a short sentence counts if it names something. Anchors of articles
+swapped), and a short sentence counts if it names something. A copy whose order is gone
+needs two of its copied sentences to name something, not one (template lines and one reused
+background sentence paired two copycat pages). Anchors of articles
 fingerprinted by 6 are not all sampled as 7 samples them: ``copycat rematch`` fingerprints
 them again."""
 
@@ -273,17 +275,24 @@ def covers(alignment: Alignment, config: MatchConfig = MatchConfig()) -> bool:
     )
 
 
+MIN_COPIED_SPECIFIC = 2
+"""Copied sentences naming something that a copy in no order needs (method 7; 1 before)."""
+
+
 def copied_in_any_order(alignment: Alignment, config: MatchConfig = MatchConfig()) -> bool:
     """Whether sentences copied word for word or spun, naming something, show a copy whose
     order is gone (a few one-sentence paragraphs kept and shuffled; every other one kept).
 
     Order is one proof of copying; sentences the other text's own, words swapped one for one
     at most and names and numbers kept, are another: two reporters writing the same facts add,
-    drop and move words. Counted only when the verdict hangs on it (see :func:`judge`)."""
+    drop and move words. Two of them must name something: two copycat pages in one template
+    copy its lines from each other, in any order, and one background sentence their stories
+    both reuse is not a copied article. Counted only when the verdict hangs on it (see
+    :func:`judge`)."""
     return (
         alignment.copied_sentences >= config.min_excerpt_sentences
         and alignment.copied_words >= config.min_passage_words
-        and alignment.copied_specific > 0
+        and alignment.copied_specific >= MIN_COPIED_SPECIFIC
     )
 
 

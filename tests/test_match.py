@@ -879,6 +879,33 @@ def test_the_same_facts_in_other_words_out_of_order_are_no_copy() -> None:
     assert not copied
 
 
+def test_template_lines_and_one_shared_background_sentence_are_no_copy() -> None:
+    """Two copycat pages in one template around two stories that reuse one background
+    sentence, edited: the page lines and that sentence are copied, in no order, and cover most
+    of both pages; but only the one sentence names anything, and template lines are no copy."""
+    template = [
+        "Do not forget to share this post and let us know what you think.",
+        "Stay with us for more updates on this story throughout the day.",
+        "Our readers have been writing to us about this since the news broke.",
+    ]
+    harbour = [
+        *HARBOUR_STORY[:2],
+        "When the old pier finally closed in 2019, the town lost about 300 jobs and two ferry "
+        "routes.",
+    ]
+    school = [
+        "Parents in Eastbrook have asked the council to keep the village school open.",
+        "When the old pier eventually closed in 2019, the town lost about 300 jobs and two ferry "
+        "lines.",
+    ]
+    page = "\n\n".join([template[2], *harbour, template[1], template[0]])
+    other = "\n\n".join([template[0], template[1], *school, template[2]])
+    alignment, copied = judge(profile(other), profile(page))
+    assert covers(alignment) and alignment.in_order == 0.0
+    assert (alignment.copied_sentences, alignment.copied_specific) == (4, 1)
+    assert not copied
+
+
 def test_a_narrative_sentence_left_out_between_quotations_ends_their_run() -> None:
     """A report with a sentence of its own where the story has its narrative, then the next
     quotation and a background line both carry: the quotations are not linked by copied text."""
