@@ -478,6 +478,9 @@ class AlignConfig:
     """Content keys a sentence needs to carry an excerpt. A short generic line ("share this
     post with your thoughts") is boilerplate that many pages hold, in any order; like a
     quotation it may link a run but adds nothing to it."""
+    min_named_run_keys: int = 3
+    """Content keys a short sentence that names something needs to carry an excerpt ("The
+    contract went to Northfield."): boilerplate names nothing (method 7)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -662,25 +665,18 @@ def _chains(
     return chains
 
 
-SHORT_SPECIFIC_KEYS = 3
-"""Content keys a short sentence naming something needs to carry an excerpt's words."""
-
-
 def _longest_run(
-    a: Profile,
-    b: Profile,
-    chains: list[list[SentencePair]],
-    min_similarity: float = 0.0,
-    min_keys: int = 0,
+    a: Profile, b: Profile, chains: list[list[SentencePair]], config: AlignConfig
 ) -> tuple[int, int]:
     """Return the longest chain of consecutive aligned sentences and its countable words.
 
-    Aligned quotations, and sentences with fewer than ``min_keys`` content keys (unless they
-    name something and have :data:`SHORT_SPECIFIC_KEYS`), count as links of the chain (an
-    excerpt keeps its quotes) but add no words; a chain needs two other sentences to count at
-    all, so reports sharing a quote and its "he said" make no chain, and neither do pages
-    sharing a few generic lines.
+    Aligned quotations, and sentences with fewer than ``config.min_run_keys`` content keys
+    (``min_named_run_keys`` if they name something), count as links of the chain (an excerpt
+    keeps its quotes) but add no words; a chain needs two other sentences to count at all, so
+    reports sharing a quote and its "he said" make no chain, and neither do pages sharing a
+    few generic lines.
     """
+    min_similarity = config.min_run_similarity
     best = (0, 0)
     copied: dict[SentencePair, bool] = {}
 
@@ -697,7 +693,8 @@ def _longest_run(
             sentence = a.sentences[pair.a]
             keys = a.content.sizes[pair.a]
             if not sentence.quote and (
-                keys >= min_keys or (keys >= SHORT_SPECIFIC_KEYS and a.specific[pair.a])
+                keys >= config.min_run_keys
+                or (keys >= config.min_named_run_keys and a.specific[pair.a])
             ):
                 words += sentence.words
                 unquoted += 1
@@ -923,7 +920,7 @@ def align_profiles(a: Profile, b: Profile, config: AlignConfig = AlignConfig()) 
     )
     ordered = sorted(pairs, key=lambda p: p.a)
     runs = _chains(ordered, RUN_STEPS)
-    longest, run_words = _longest_run(a, b, runs, config.min_run_similarity, config.min_run_keys)
+    longest, run_words = _longest_run(a, b, runs, config)
     quoted_run, quoted_run_words = _quoted_excerpt(a, b, runs, config.min_run_keys)
     whole_a = sum(a.sentences[p.a].end - a.sentences[p.a].start for p in covering)
     whole_b = sum(b.sentences[p.b].end - b.sentences[p.b].start for p in covering)

@@ -128,6 +128,9 @@ class MatchConfig:
     """Countable words of the original's narrative, copied between quotations (word for word
     or spun), that make an excerpt of a quote-heavy article (:attr:`Alignment.quoted_run`):
     reports sharing quotes write their own words around them."""
+    min_copied_specific: int = 2
+    """Sentences naming something among those copied that a copy whose order is gone needs
+    (:func:`copied_in_any_order`; method 7, 1 before): page lines of one template name nothing."""
     spun_rate: float = 0.02
     """Share of aligned content words swapped from which a copy counts as spun."""
     min_in_order: float = 0.5
@@ -275,10 +278,6 @@ def covers(alignment: Alignment, config: MatchConfig = MatchConfig()) -> bool:
     )
 
 
-MIN_COPIED_SPECIFIC = 2
-"""Copied sentences naming something that a copy in no order needs (method 7; 1 before)."""
-
-
 def copied_in_any_order(alignment: Alignment, config: MatchConfig = MatchConfig()) -> bool:
     """Whether sentences copied word for word or spun, naming something, show a copy whose
     order is gone (a few one-sentence paragraphs kept and shuffled; every other one kept).
@@ -292,7 +291,7 @@ def copied_in_any_order(alignment: Alignment, config: MatchConfig = MatchConfig(
     return (
         alignment.copied_sentences >= config.min_excerpt_sentences
         and alignment.copied_words >= config.min_passage_words
-        and alignment.copied_specific >= MIN_COPIED_SPECIFIC
+        and alignment.copied_specific >= config.min_copied_specific
     )
 
 
