@@ -309,6 +309,17 @@ QUOTED = re.compile(
 )
 
 
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def excerpt_of(paragraphs: list[str], rng: random.Random) -> str:
+    """3-5 consecutive sentences of an article, from a random place, as one paragraph."""
+    sentences = SENTENCE_END.split(" ".join(paragraphs))
+    k = rng.randint(3, 5)
+    start = rng.randint(0, max(0, len(sentences) - k))
+    return " ".join(sentences[start : start + k])
+
+
 def quoted_statements(paragraphs: list[str], limit: int = 4) -> list[str]:
     """The first ``limit`` quoted statements of an article, with their attribution
     (:data:`QUOTED`): what an independent report of the same story quotes too."""
@@ -463,10 +474,7 @@ class CorpusBuilder:
             if kind == "partial_spun":
                 paragraphs, spin = self.spin(paragraphs, rng.choice((0.2, 0.3)), rng)
         elif kind == "excerpt" or kind == "excerpt_spun":
-            sentences = re.split(r"(?<=[.!?])\s+", " ".join(paragraphs))
-            k = rng.randint(3, 5)
-            start = rng.randint(0, max(0, len(sentences) - k))
-            excerpt = " ".join(sentences[start : start + k])
+            excerpt = excerpt_of(paragraphs, rng)
             if kind == "excerpt_spun":
                 [excerpt], spin = self.spin([excerpt], rng.choice((0.2, 0.3)), rng)
             paragraphs = [*self.filler(rng.randint(4, 7)), excerpt, *self.filler(rng.randint(2, 4))]

@@ -22,12 +22,17 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import re
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
-from attribution import in_single_quotes, quoted_statements, read_articles
+from attribution import (
+    SENTENCE_END,
+    excerpt_of,
+    in_single_quotes,
+    quoted_statements,
+    read_articles,
+)
 from thesaurus import Spinner, load_thesaurus
 from views import accepted, retrieves
 
@@ -41,8 +46,6 @@ paragraphs."""
 Shape = Callable[[list[str], random.Random, list[Article]], list[str]]
 """Turns an article's paragraphs into a copy's, with a random source and the articles of other
 topics (for headlines and host pages)."""
-
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
 def topic_of(article: Article) -> str:
@@ -101,15 +104,13 @@ def reworked_40(paragraphs: list[str], rng: random.Random, others: list[Article]
 
 
 def excerpt_inside(hosts: int) -> Shape:
-    """A 3-5 sentence excerpt as one paragraph inside ``hosts`` other-topic articles run
+    """A 3-5 sentence excerpt (:func:`attribution.excerpt_of`) as one paragraph inside ``hosts``
+    other-topic articles run
     together (a roundup page): the bench's excerpts sit among short page lines instead, so
     the copy is mostly the excerpt and its coverage helps."""
 
     def shape(paragraphs: list[str], rng: random.Random, others: list[Article]) -> list[str]:
-        sentences = SENTENCE_END.split(" ".join(paragraphs))
-        k = rng.randint(3, 5)
-        start = rng.randint(0, max(0, len(sentences) - k))
-        excerpt = " ".join(sentences[start : start + k])
+        excerpt = excerpt_of(paragraphs, rng)
         pages = [p for _ in range(hosts) for p in rng.choice(others)[2]]
         at = rng.randint(1, len(pages) - 1)
         return [*pages[:at], excerpt, *pages[at:]]

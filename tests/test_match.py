@@ -285,11 +285,16 @@ def test_half_spun_copy_with_reordered_paragraphs_is_reworked(writer: NewsWriter
     assert verdict.evidence["reordered"]
 
 
+def _narrative_excerpt(article: Article) -> str:
+    """Three sentences of an article's own narrative (its second to fourth outside the
+    paragraphs that quote), as one paragraph."""
+    body = [p for p in article.paragraphs if '"' not in p and "“" not in p]
+    return ". ".join(" ".join(body).split(". ")[1:4]) + "."
+
+
 def test_an_excerpt_of_three_sentences_in_a_longer_page_is_found(writer: NewsWriter) -> None:
     original = writer.report(writer.event(), author="Ann Lee")
-    body = [p for p in original.paragraphs if '"' not in p and "“" not in p]
-    sentences = " ".join(body).split(". ")
-    excerpt = ". ".join(sentences[1:4]) + "."
+    excerpt = _narrative_excerpt(original)
     page = "\n\n".join([*writer.filler(6), excerpt, *writer.filler(4)])
     verdict = verify(
         _doc(page, "https://copy.example/a-b-c", published=T0 + timedelta(hours=3)),
@@ -306,8 +311,7 @@ def test_an_excerpt_inside_other_articles_is_a_candidate_and_a_copy() -> None:
     candidate, and the three sentences in a run pair though they are a tenth of the page."""
     writer = NewsWriter(seed=5)
     story = writer.report(writer.event(), author="Ann Lee")
-    body = [p for p in story.paragraphs if '"' not in p and "“" not in p]
-    excerpt = ". ".join(" ".join(body).split(". ")[1:4]) + "."
+    excerpt = _narrative_excerpt(story)
     other_stories = [writer.report(writer.event(), author="Bo Chen") for _ in range(2)]
     hosts = [p for other in other_stories for p in other.paragraphs]
     page = "\n\n".join([*hosts[: len(hosts) // 2], excerpt, *hosts[len(hosts) // 2 :]])
