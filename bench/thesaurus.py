@@ -1,6 +1,8 @@
-"""A context-blind article spinner driven by a real thesaurus (Debian's ``mythes-en-us``).
+"""A context-blind article spinner driven by a real thesaurus (MyThes or WordNet).
 
-The loader reads the MyThes data file (``th_en_US_v2.dat``: a charset line, then per entry
+The thesaurus is Debian's ``mythes-en-us`` (the default) or ``wordnet-base`` (``--thesaurus
+/usr/share/wordnet``: a second generator, with other synonyms). The MyThes loader reads its data
+file (``th_en_US_v2.dat``: a charset line, then per entry
 ``word|senses`` followed by one ``(pos)|synonym|synonym…`` line per sense) into a dict. The
 spinner works like the tools copycat sites use: it picks a random sense and a random synonym
 without looking at the context, keeps names, numbers and function words, keeps the case of the
@@ -40,7 +42,7 @@ _ANNOTATION = re.compile(r"\s*\((?:generic|similar|related|antonym)[^)]*\)\s*$")
 _WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
 
 
-def load_thesaurus(path: Path = DEFAULT_PATH) -> dict[str, list[list[str]]]:
+def load_mythes(path: Path) -> dict[str, list[list[str]]]:
     """Read a MyThes ``.dat`` file: lower-case word → senses → synonyms (antonyms left out)."""
     table: dict[str, list[list[str]]] = {}
     with path.open(encoding="utf-8", errors="replace") as data:
@@ -63,6 +65,68 @@ def load_thesaurus(path: Path = DEFAULT_PATH) -> dict[str, list[list[str]]]:
             if senses and word.isalpha():
                 table[word.lower()] = senses
     return table
+
+
+WORDNET_PARTS = ("noun", "verb", "adj", "adv")
+_WORDNET_MARKER = re.compile(r"\((?:a|p|ip)\)$")
+
+
+def load_wordnet(directory: Path) -> dict[str, list[list[str]]]:
+    """Read WordNet's database files (Debian's ``wordnet-base``, ``/usr/share/wordnet``) into
+    the same table :func:`load_mythes` makes: lower-case word → senses → synonyms.
+
+    A sense is one synset of the word (WordNet lists a word's synsets commonest first), its
+    synonyms the synset's other words; the four parts of speech are pooled, as a
+    context-blind spinner pools them. Irregular forms (``verb.exc``: "told tell") take their
+    lemma's senses with the crude inflection of :func:`_inflect` ("told" → "instructed").
+    """
+    synsets: dict[tuple[str, str], list[str]] = {}
+    for part in WORDNET_PARTS:
+        with (directory / f"data.{part}").open(encoding="utf-8", errors="replace") as data:
+            for line in data:
+                if line.startswith("  "):  # the licence header
+                    continue
+                # offset, lexicographer file, type, word count (hex), then word, lex id, …
+                fields = line.split()
+                count = int(fields[3], 16)
+                words = fields[4 : 4 + 2 * count : 2]
+                synsets[(part, fields[0])] = [
+                    _WORDNET_MARKER.sub("", w).replace("_", " ") for w in words
+                ]
+    table: dict[str, list[list[str]]] = {}
+    for part in WORDNET_PARTS:
+        with (directory / f"index.{part}").open(encoding="utf-8", errors="replace") as index:
+            for line in index:
+                if line.startswith("  "):
+                    continue
+                # lemma, part, synset count, pointer count, pointers, sense counts, offsets
+                fields = line.split()
+                word = fields[0].replace("_", " ")
+                if not word.isalpha():
+                    continue
+                offsets = fields[-int(fields[2]) :]
+                senses = table.setdefault(word.lower(), [])
+                for offset in offsets:
+                    synonyms = [
+                        s for s in synsets[(part, offset)]
+                        if s.lower() != word and s.replace(" ", "").isalpha()
+                    ]  # fmt: skip
+                    if synonyms:
+                        senses.append(synonyms)
+    for part, suffix in (("verb", "ed"), ("noun", "s")):
+        with (directory / f"{part}.exc").open(encoding="utf-8", errors="replace") as exceptions:
+            for line in exceptions:
+                form, *lemmas = line.split()
+                if form.isalpha() and form not in table and lemmas and table.get(lemmas[0]):
+                    table[form] = [
+                        [_inflect(s, suffix) for s in sense] for sense in table[lemmas[0]]
+                    ]
+    return {word: senses for word, senses in table.items() if senses}
+
+
+def load_thesaurus(path: Path = DEFAULT_PATH) -> dict[str, list[list[str]]]:
+    """Read the spinner's thesaurus: a WordNet database directory or a MyThes ``.dat`` file."""
+    return load_wordnet(path) if path.is_dir() else load_mythes(path)
 
 
 def _inflect(lemma: str, suffix: str) -> str:
