@@ -8,6 +8,11 @@ buckets with its original (what the candidate query asks, :func:`views.retrieves
 extract stage's 500 characters are counted apart (the pipeline drops them as not articles).
 It prints the shares per shape and rate, and the articles whose copy was missed.
 
+Then copies stitched from runs of two or three same-topic stories (:data:`STITCHED`): how
+many of their originals verification pairs with them (the pipeline's judgement of a stitched
+copy is one pair per original; retrieval is left out here, as a run of a quarter of a story is
+retrieved like a partial copy).
+
 Then the other side: independent reports (a sampled article given a run of up to four quoted
 statements of a same-topic article, one after another as the bench's ``negative_quote_run``)
 checked against that article, with every quotation in double marks and with every one in
@@ -131,6 +136,62 @@ SHAPES: dict[str, tuple[Shape, tuple[float, ...]]] = {
 """Each shape and the spin rates it is measured at."""
 
 
+STITCHED: tuple[tuple[int, float, float], ...] = ((2, 0.3, 0.0), (2, 0.3, 0.3), (3, 0.25, 0.0),
+                                                  (3, 0.25, 0.1), (3, 0.25, 0.3))  # fmt: skip
+"""Stitched copies measured: (originals, share of each taken, spin rate). ``make bench``
+stitches the leading half or more of two same-topic stories; these take a run from anywhere
+in each, down to a quarter of it, from up to three stories."""
+
+
+def stitched_run(paragraphs: list[str], share: float, rng: random.Random) -> list[str]:
+    """A run of ``share`` of the paragraphs from a random place, of three sentences at least:
+    the issue's floor for a part of an article (a 3+ sentence excerpt)."""
+    k = min(len(paragraphs), max(2, round(len(paragraphs) * share)))
+    start = rng.randint(0, len(paragraphs) - k)
+    while sum(len(SENTENCE_END.split(p)) for p in paragraphs[start : start + k]) < 3:
+        if start + k < len(paragraphs):
+            k += 1
+        elif start > 0:
+            start -= 1
+        else:
+            break
+    return paragraphs[start : start + k]
+
+
+def stitched_copies(
+    sample: list[Article],
+    articles: list[Article],
+    spinner: Spinner,
+    rng: random.Random,
+) -> dict[str, dict[str, float | int]]:
+    """Copies stitched from runs of several same-topic stories (:data:`STITCHED`): the share
+    of their originals verification pairs with the copy, and of copies with all of them."""
+    by_topic: dict[str, list[Article]] = defaultdict(list)
+    for article in articles:
+        by_topic[topic_of(article)].append(article)
+    result: dict[str, dict[str, float | int]] = {}
+    for how_many, share, rate in STITCHED:
+        found = originals = complete = copies = 0
+        for article in sample:
+            others = [a for a in by_topic[topic_of(article)] if a[0] != article[0]]
+            sources = [article, *rng.sample(others, how_many - 1)]
+            parts = [stitched_run(paragraphs, share, rng) for _, _, paragraphs in sources]
+            copy = "\n\n".join(p for part in parts for p in part)
+            if rate:
+                copy = spinner.spin(copy, rate, rng)[0]
+            paired = [accepted(copy, "\n\n".join(source[2])) for source in sources]
+            copies += 1
+            originals += len(sources)
+            found += sum(paired)
+            complete += all(paired)
+        result[f"{how_many} stories, {share:.0%} of each, spun {rate:.0%}"] = {
+            "copies": copies,
+            "originals_paired": round(found / originals, 3),
+            "all_originals_paired": round(complete / copies, 3),
+        }
+    return result
+
+
 def independent_reports(
     sample: list[Article],
     articles: list[Article],
@@ -206,6 +267,7 @@ def main() -> int:
         for label, c in outcomes.items()
     }
     result["independent_reports"] = independent_reports(sample, articles, rng)
+    result["stitched"] = stitched_copies(sample, articles, spinner, rng)
     print(json.dumps(result, indent=2))
     return 0
 

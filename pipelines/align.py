@@ -533,7 +533,7 @@ def match_sentences(
             if (
                 best is None
                 or score > best.similarity
-                or (score == best.similarity and j not in used_b)
+                or (score == best.similarity and best.b in used_b and j not in used_b)
             ):
                 best = SentencePair(i, j, score)
         if best is not None:
@@ -716,6 +716,11 @@ MAX_SWAP_WORDS = 3
 """Longest run of words a spinner swaps at once, on either side ("proof" → "test copy")."""
 
 
+MAX_PHRASE_EXTRA_WORDS = 2
+"""Most words a synonym phrase adds beside a word it keeps ("late" → "of late", "sales" →
+"gross sales"): a diff sees them added, not swapped."""
+
+
 def swapped_spans(
     a_words: Sequence[str], b_words: Sequence[str], longest: int
 ) -> list[tuple[int, int]] | None:
@@ -746,8 +751,11 @@ def copied_or_spun(
     b_fixed: Sequence[bool] = (),
 ) -> bool:
     """Whether one sentence is the other copied word for word or spun: words swapped one for
-    one (or for a short phrase), none added, dropped or moved, and at least half left as they
-    were. A reporter writing the same facts in their own words adds, drops and moves them.
+    one (or for a short phrase), none moved, and at least half left as they were. A reporter
+    writing the same facts in their own words adds, drops and moves them. A synonym phrase that
+    keeps its word ("late" → "of late") looks added to a diff: up to
+    :data:`MAX_PHRASE_EXTRA_WORDS` such words at a place count, no more of them in all than
+    words swapped, and none a name or a number (method 8).
 
     ``a_fixed``/``b_fixed`` mark the words that are names or numbers: a spinner leaves those
     alone, so a sentence that has other ones in their place ("on Thursday" → "on Wednesday",
@@ -768,18 +776,27 @@ def copied_or_spun(
             for start, end in spans
             for k in range(start, end)
         )
-    kept = 0
+    kept = swapped = added = 0
     matcher = difflib.SequenceMatcher(None, a_words, b_words, autojunk=False)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        size = max(i2 - i1, j2 - j1)
         if op == "equal":
-            kept += i2 - i1
+            kept += size
         elif (
-            op != "replace"
-            or max(i2 - i1, j2 - j1) > MAX_SWAP_WORDS
-            or (fixed(a_fixed, i1, i2) and fixed(b_fixed, j1, j2))
+            op == "replace"
+            and size <= MAX_SWAP_WORDS
+            and not (fixed(a_fixed, i1, i2) and fixed(b_fixed, j1, j2))
         ):
+            swapped += size
+        elif (
+            op in ("insert", "delete")
+            and size <= MAX_PHRASE_EXTRA_WORDS
+            and not (fixed(a_fixed, i1, i2) or fixed(b_fixed, j1, j2))
+        ):
+            added += size
+        else:
             return False
-    return kept * 2 >= len(a_words)
+    return kept * 2 >= len(a_words) and added <= swapped
 
 
 def _sentence_copied(a: Profile, b: Profile, pair: SentencePair) -> bool:

@@ -65,7 +65,7 @@ __all__ = [
     "verify",
 ]
 
-METHOD_VERSION = "sentence-align/7"
+METHOD_VERSION = "sentence-align/8"
 """Recorded with every pair, so ``rematch`` knows which pairs an older method made.
 
 4: fewer band rows an article (~87 instead of ~115: a 20-band word view, a 14-band skeleton view,
@@ -93,7 +93,12 @@ swapped), and a short sentence counts if it names something. A copy whose order 
 needs two of its copied sentences to name something, not one (template lines and one reused
 background sentence paired two copycat pages). Anchors of articles
 fingerprinted by 6 are not all sampled as 7 samples them: ``copycat rematch`` fingerprints
-them again."""
+them again.
+8: a sentence keeps its own copy when a shorter sentence of the other text, contained in it,
+is as alike (the shorter one took it and cut the copied run in two); a sentence spun with a
+synonym phrase that keeps its word ("month" → "calendar month") is still spun, if no more
+words are added than swapped and none of them is a name or a number. Fingerprints as 7's:
+``copycat rematch`` verifies again."""
 
 
 def older_method_advice(pairs: int) -> str:

@@ -578,6 +578,30 @@ def test_a_sentence_explains_one_sentence_of_the_other_text() -> None:
     assert alignment.a_coverage < 0.5 and not is_copy(alignment)
 
 
+def test_a_sentence_aligns_with_its_own_copy_before_a_shorter_one_it_contains() -> None:
+    """A later, shorter sentence of the original whose words all recur in a longer one is as
+    alike to it by containment; the longer one's own copy, met first, keeps it, so a copied run
+    of three sentences stays one run (method 8: the shorter one took it, cutting the run)."""
+    run = (
+        "Storm Ada closed the harbour at Portwell on Monday and kept the ferries in port. "
+        "Ferry operator Lin Marsh said crossings to the islands would resume on Thursday. "
+        "Harbour master Ken Obi said the damage to the pier appeared to be minor."
+    )
+    original = "\n\n".join(
+        (
+            "Portwell has had its wettest autumn since records began in the town.",
+            run,
+            "Divers checked the pier's footings on Tuesday. The damage to the pier appeared to "
+            "be minor. The council will meet to discuss repairs on Friday.",
+        )
+    )
+    copy = "\n\n".join((run, "Send us your photos of the storm where you live."))
+    a, b = profile(copy), profile(original)
+    alignment = align_profiles(a, b)
+    assert [(p.a, p.b) for p in alignment.pairs] == [(0, 1), (1, 2), (2, 3)]
+    assert alignment.longest_run == 3 and is_copy(alignment)
+
+
 def test_pages_sharing_boilerplate_lines_around_other_stories_are_no_copy() -> None:
     """Two copycat pages in one network's template: the same lines around two different
     quote-heavy stories. The lines are most of each page's own text, in order, but hold no
@@ -741,6 +765,16 @@ def test_copied_or_spun_tells_swapped_words_from_rewriting() -> None:
     )
     assert not same("Before the end of the month the winger would sign a new deal, the club said.")
     assert not same("The club said the winger would sign a deal before the end of the month.")
+    # a synonym phrase that keeps its word ("month" → "calendar month") adds one (method 8);
+    # words added where nothing is swapped are an editor's
+    assert same(
+        "The society stated the winger would autograph a new business deal before the end of "
+        "the calendar month."
+    )
+    assert not same(
+        "The club said the winger would sign a new business deal before the end of the "
+        "calendar month."
+    )
     # fewer than half the words left as they were
     assert not same(
         "The team stated the player could agree a fresh contract ahead of the close of the month."
@@ -783,6 +817,10 @@ def test_other_names_or_numbers_in_a_sentence_are_other_facts_not_spinning() -> 
     assert not same(original, other_place)
     assert not same(original, other_day)
     assert not same("Waiting lists grew by 12 per cent.", "Waiting lists grew by 15 per cent.")
+    # a name or number added is a fact added, even among swaps
+    assert not same(
+        original, "The plans were set out by the board in Oakbrook on Thursday evening at 9."
+    )
 
 
 HARBOUR_STORY = [
