@@ -832,10 +832,33 @@ def _page_author(metas: dict[str, str], json_ld: _JsonLd) -> str | None:
     return None
 
 
-def _fallback_date(tree: HtmlElement, url: str) -> datetime | None:
-    """htmldate's search of the page: the last resort, only run when nothing cheaper spoke."""
+def _fallback_date(tree: HtmlElement, url: str) -> tuple[datetime | None, str]:
+    """htmldate's search of the page: the last resort, only run when nothing cheaper spoke.
+
+    htmldate gives a day (often the URL's). A ``<time datetime>`` anywhere on the page with a
+    time on that very day says when in it (:func:`_time_on_day`); otherwise the day stands for
+    all of it. Returns the date and its source.
+    """
     found = find_date(tree, url=url, original_date=True, extensive_search=False)
-    return _midnight_utc(found) if found else None
+    day = _midnight_utc(found) if found else None
+    if day is None:
+        return None, "htmldate"
+    precise = _time_on_day(tree, day)
+    return (precise, "time-element") if precise is not None else (day, "htmldate")
+
+
+def _time_on_day(tree: HtmlElement, day: datetime) -> datetime | None:
+    """The first ``<time datetime>`` of the page with a time of day on ``day`` (UTC), if any.
+
+    Not taken alone (a stray ``<time>`` is often a sidebar's, :func:`_time_element_date`), but
+    one that agrees with the day the page's date was found for only makes it precise: a copy
+    posted hours after its original, on the same day, is then later by its own page's claim.
+    """
+    for element in tree.iter("time"):
+        parsed = _parse_date(element.get("datetime"))
+        if parsed is not None and parsed.date() == day.date() and parsed != day:
+            return parsed
+    return None
 
 
 def extract_page(html: str | bytes, url: str, min_chars: int = DEFAULT_MIN_CHARS) -> PageExtraction:
@@ -860,7 +883,7 @@ def extract_page(html: str | bytes, url: str, min_chars: int = DEFAULT_MIN_CHARS
     if published is None:
         published, source = _time_element_date(tree), "time-element"
     if published is None:
-        published, source = _fallback_date(tree, url), "htmldate"
+        published, source = _fallback_date(tree, url)
 
     anomalies = []
     if json_ld.invalid_scripts:

@@ -355,6 +355,37 @@ def test_time_element_date_when_no_structured_date():
     assert page.page_published_source == "time-element"
 
 
+def test_an_unmarked_time_element_makes_the_day_found_precise_on_that_day_only():
+    """A ``<time>`` outside the article, unmarked, is not the page's date by itself; but one
+    on the very day htmldate found (here from the URL) tells the time of day."""
+    html = (
+        COPY_PAGE.replace(
+            '<meta property="article:published_time" content="2024-03-14T09:30:00+01:00">', ""
+        )
+        .replace(
+            '<time class="entry-date published" datetime="2024-03-14T08:30:00+00:00">', "<time>"
+        )
+        .replace(
+            '<a href="/" class="site-title">',
+            '<time datetime="2024-03-14T17:05:00Z">today</time><a href="/" class="site-title">',
+        )
+    )
+    assert html.count("<time") == 2
+    dated_url = "https://dailyfeedhub.example/2024/03/14/larkmoor-council-approves-bridge/"
+    page = extract_page(html, dated_url)
+    assert (page.page_published_at, page.page_published_source) == (
+        datetime(2024, 3, 14, 17, 5, tzinfo=UTC),
+        "time-element",
+    )
+    # a time on another day says nothing about this one: the bare day stays
+    other_day = html.replace("2024-03-14T17:05:00Z", "2024-03-15T17:05:00Z")
+    page = extract_page(other_day, dated_url)
+    assert (page.page_published_at, page.page_published_source) == (
+        datetime(2024, 3, 14, tzinfo=UTC),
+        "htmldate",
+    )
+
+
 def test_invalid_canonical_falls_back_or_is_none():
     html = PUBLISHER_PAGE.replace(f'href="{ORIGINAL_URL}">', 'href="ftp://files.example/x">', 1)
     assert extract_page(html, ORIGINAL_URL).canonical_url == (
