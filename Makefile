@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test test-sqlite test-postgres lint typecheck bench-extraction bench-crawl bench bench-scale bench-views bench-stages bench-shapes clean
+.PHONY: install demo test test-sqlite test-postgres lint typecheck bench-extraction bench-crawl bench bench-wordnet bench-scale bench-views bench-stages bench-shapes clean
 
 install: $(STAMP)
 
@@ -45,6 +45,16 @@ $(THESAURUS):
 bench: install $(THESAURUS)
 	$(BIN)/python bench/attribution.py $(BENCH_DATA)
 
+# The same with a second generator: the spinner reads WordNet (Debian's wordnet-base) instead.
+WORDNET := /usr/share/wordnet
+
+$(WORDNET)/index.noun:
+	apt-get install -y wordnet-base || sudo apt-get install -y wordnet-base
+
+bench-wordnet: install $(WORDNET)/index.noun
+	$(BIN)/python bench/attribution.py $(BENCH_DATA) --thesaurus $(WORDNET)
+	$(BIN)/python bench/shapes.py $(BENCH_DATA) --thesaurus $(WORDNET)
+
 # Per-document cost at 10k, 30k, 100k and 300k stored documents, attribution latency, query plan.
 bench-scale: install $(THESAURUS)
 	$(BIN)/python bench/attribution.py $(BENCH_DATA) --scale 30000,100000,300000
@@ -58,7 +68,7 @@ bench-stages: install $(THESAURUS)
 	$(BIN)/python bench/stages.py $(BENCH_DATA)
 
 # Copy shapes make bench does not make (interleaved links, one paragraph, shuffled sentences,
-# an excerpt inside other articles…).
+# an excerpt inside other articles, runs stitched from two or three stories…).
 bench-shapes: install $(THESAURUS)
 	$(BIN)/python bench/shapes.py $(BENCH_DATA)
 

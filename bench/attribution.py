@@ -666,7 +666,11 @@ def add_corpus_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--originals", type=int, default=900, help="articles that get a copy")
     parser.add_argument("--heldout", type=int, default=150, help="held-out quote-sharing reports")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--thesaurus", type=Path, default=Path("/usr/share/mythes/th_en_US_v2.dat"))
+    parser.add_argument(
+        "--thesaurus", type=Path, default=Path("/usr/share/mythes/th_en_US_v2.dat"),
+        help="the spinner's thesaurus: a MyThes .dat file or a WordNet directory "
+        "(/usr/share/wordnet, `make bench-wordnet`)",
+    )  # fmt: skip
     parser.add_argument(
         "--spin-words", choices=sorted(KEPT_WORDS), default="grammar",
         help="words the spinner keeps: grammar alone (it swaps adverbs and prepositions too), "
