@@ -634,6 +634,10 @@ class BenchCorpus:
     """Seeded: what the run draws next (the ingest order's shifts, undated records)."""
 
 
+PAGE_DATE = re.compile(r'<meta property="article:published_time"[^>]*>|<time[^>]*>.*?</time>')
+"""The dates the bench's templates show (``--undated`` takes them out)."""
+
+
 def build_corpus(args: argparse.Namespace) -> BenchCorpus:
     """Build the labelled corpus of ``args.seed`` and render its pages (and say so on stderr)."""
     articles = read_articles(args.data_dir, keep_first_of_pairs=True)
@@ -648,6 +652,8 @@ def build_corpus(args: argparse.Namespace) -> BenchCorpus:
         headlines = [d.title for d in docs]
         chromes = {site: site_chrome(site) for site in {d.site for d in docs}}
         pages = {d.url: chromes[d.site].wrap(pages[d.url], headlines, rng) for d in docs}
+    if args.undated:
+        pages = {url: PAGE_DATE.sub("", html) for url, html in pages.items()}
     weights = sorted(len(html) for html in pages.values())
     print(
         f"corpus: {len(docs)} pages ({sum(1 for d in docs if d.originals)} copies, of which "
@@ -675,6 +681,11 @@ def add_corpus_arguments(parser: argparse.ArgumentParser) -> None:
         "--spin-words", choices=sorted(KEPT_WORDS), default="grammar",
         help="words the spinner keeps: grammar alone (it swaps adverbs and prepositions too), "
         "or copycat's whole stopword list (sessions 1-12); see bench/thesaurus.py",
+    )  # fmt: skip
+    parser.add_argument(
+        "--undated", action="store_true",
+        help="no dates in the records or the pages (a copy's URL may still hold its original's "
+        "day): direction from credits, the text and the order pages arrive in",
     )  # fmt: skip
     parser.add_argument(
         "--thin", action="store_true",
@@ -740,7 +751,7 @@ def run_corpus(args: argparse.Namespace) -> dict[str, object]:
             for doc in ingest_order:
                 fields = {"url": doc.url, "html": pages[doc.url], "site": doc.site}
                 # An undated record keeps the page's own claim (templates 0 and 2 show one).
-                if doc.template == 1 or rng.random() >= 0.15:
+                if not args.undated and (doc.template == 1 or rng.random() >= 0.15):
                     fields["published_at"] = doc.published.isoformat()
                 yield json.dumps(fields)
 
