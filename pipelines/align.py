@@ -822,6 +822,19 @@ def _narrative(side: Profile, index: int, min_keys: int) -> bool:
     return not side.sentences[index].quote and side.content.sizes[index] >= min_keys
 
 
+def unaligned_reporting(side: Profile, aligned: Iterable[int]) -> int:
+    """Countable words of ``side``'s sentences that the other text has no sentence for and
+    that name something, outside quotations: reporting of its own. What a copy adds to the
+    text it took is mostly page chrome ("share this post with your thoughts"), which names
+    nothing; what an original has that a cut-down copy lacks is its reporting."""
+    taken = set(aligned)
+    return sum(
+        sentence.words
+        for index, sentence in enumerate(side.sentences)
+        if index not in taken and side.specific[index] and not sentence.quote
+    )
+
+
 def _names_something(a: Profile, b: Profile, pair: SentencePair) -> bool:
     """Whether either of two aligned sentences holds a name or a number outside quotations."""
     return bool(a.specific[pair.a] or b.specific[pair.b])

@@ -33,6 +33,7 @@ from pipelines.align import (
     load_profile,
     profile,
     profile_bytes,
+    unaligned_reporting,
     with_copied_sentences,
     with_evidence,
 )
@@ -97,8 +98,10 @@ them again.
 8: a sentence keeps its own copy when a shorter sentence of the other text, contained in it,
 is as alike (the shorter one took it and cut the copied run in two); a sentence spun with a
 synonym phrase that keeps its word ("month" → "calendar month") is still spun, if no more
-words are added than swapped and none of them is a name or a number. Fingerprints as 7's:
-``copycat rematch`` verifies again."""
+words are added than swapped and none of them is a name or a number. When nothing but the text
+tells the direction, the side holding reporting the other lacks, while the other holds none of
+its own, is the original (:func:`pipelines.direction.reporting_direction`). Fingerprints as
+7's: ``copycat rematch`` verifies again."""
 
 
 def older_method_advice(pairs: int) -> str:
@@ -325,7 +328,13 @@ def verify(
     if not copied:
         return None
     alignment = with_evidence(a, b, alignment)
-    new_is_copy, rule, direction_evidence = decide_direction(new, stored, alignment.substitutions)
+    reporting = (
+        unaligned_reporting(a, (pair.a for pair in alignment.pairs)),
+        unaligned_reporting(b, (pair.b for pair in alignment.pairs)),
+    )
+    new_is_copy, rule, direction_evidence = decide_direction(
+        new, stored, alignment.substitutions, reporting
+    )
     copy, original = (new, stored) if new_is_copy else (stored, new)
     copy_cov, orig_cov = (
         (alignment.a_coverage, alignment.b_coverage)

@@ -30,7 +30,7 @@ from pipelines.align import (
     profile_bytes,
     swapped_spans,
 )
-from pipelines.direction import text_direction
+from pipelines.direction import reporting_direction, text_direction
 from pipelines.fingerprint import (
     VIEW_STRIDE,
     FingerprintConfig,
@@ -261,6 +261,40 @@ def test_direction_is_the_same_whichever_arrives_first(writer: NewsWriter) -> No
     other_way = verify(early, stored_late)
     assert first_way is not None and first_way.new_is_copy
     assert other_way is not None and not other_way.new_is_copy
+
+
+def test_undated_the_side_holding_reporting_the_other_lacks_is_the_original(
+    writer: NewsWriter,
+) -> None:
+    """No dates, no credit, no swaps, and the copy stored first: a cut-down copy among page
+    lines names nothing the original lacks, while the original holds the reporting it cut."""
+    original = writer.report(writer.event(), author="Ann Lee")
+    kept = list(original.paragraphs[: max(3, len(original.paragraphs) // 2)])
+    copy = "\n\n".join([*writer.filler(2), *kept, *writer.filler(1)])
+    verdict = verify(
+        _doc(original, "https://news.example/x-y-z"),
+        _doc(copy, "https://copy.example/a-b-c", id=1),
+    )
+    assert verdict is not None and not verdict.new_is_copy
+    assert verdict.direction_rule == "own_reporting"
+    copy_words, original_words = verdict.evidence["direction"]["own_reporting_words"][::-1]
+    assert copy_words == 0 and original_words >= 30
+    # a copy holding reporting of its own (another story's paragraphs: a stitched page) says
+    # nothing that way: the one stored first stays the original
+    other = writer.report(writer.event(), author="Bo Reyes")
+    stitched = "\n\n".join([*kept, *other.paragraphs[:3]])
+    verdict = verify(
+        _doc(original, "https://news.example/x-y-z"),
+        _doc(stitched, "https://copy.example/a-b-c", id=1),
+    )
+    assert verdict is not None and verdict.direction_rule == "first_stored"
+
+
+def test_reporting_direction_needs_all_of_it_on_one_side() -> None:
+    assert reporting_direction((0, 45)) is True
+    assert reporting_direction((45, 0)) is False
+    assert reporting_direction((0, 20)) is None  # too little to tell
+    assert reporting_direction((5, 200)) is None  # the copy names things of its own
 
 
 def test_classify_kinds() -> None:
