@@ -136,8 +136,13 @@ SHAPES: dict[str, tuple[Shape, tuple[float, ...]]] = {
 """Each shape and the spin rates it is measured at."""
 
 
-STITCHED: tuple[tuple[int, float, float], ...] = ((2, 0.3, 0.0), (2, 0.3, 0.3), (3, 0.25, 0.0),
-                                                  (3, 0.25, 0.1), (3, 0.25, 0.3))  # fmt: skip
+STITCHED: tuple[tuple[int, float, float], ...] = (
+    (2, 0.3, 0.0),
+    (2, 0.3, 0.3),
+    (3, 0.25, 0.0),
+    (3, 0.25, 0.1),
+    (3, 0.25, 0.3),
+)
 """Stitched copies measured: (originals, share of each taken, spin rate). ``make bench``
 stitches the leading half or more of two same-topic stories; these take a run from anywhere
 in each, down to a quarter of it, from up to three stories."""

@@ -2,13 +2,13 @@
 
 The thesaurus is Debian's ``mythes-en-us`` (the default) or ``wordnet-base`` (``--thesaurus
 /usr/share/wordnet``: a second generator, with other synonyms). The MyThes loader reads its data
-file (``th_en_US_v2.dat``: a charset line, then per entry
-``word|senses`` followed by one ``(pos)|synonym|synonym…`` line per sense) into a dict. The
-spinner works like the tools copycat sites use: it picks a random sense and a random synonym
-without looking at the context, keeps names, numbers and function words, keeps the case of the
-word it replaces, and re-inflects lemma synonyms crudely ("reported" → "describeed" is avoided,
-"reported" → "described" is what it aims for). Nothing here is third-party text: the
-thesaurus is read from the system at run time.
+file (``th_en_US_v2.dat``: a charset line, then per entry ``word|senses`` followed by one
+``(pos)|synonym|synonym…`` line per sense) into a dict, the WordNet loader its database files
+into the same shape (:func:`load_wordnet`). The spinner works like the tools copycat sites use:
+it picks a random sense and a random synonym without looking at the context, keeps names,
+numbers and function words, keeps the case of the word it replaces, and re-inflects lemma
+synonyms crudely ("reported" → "describeed" is avoided, "reported" → "described" is what it aims
+for). Nothing here is third-party text: the thesaurus is read from the system at run time.
 
 Which words a spinner leaves alone is its own choice, not copycat's. ``grammar`` (the default,
 since session 13) keeps only grammar (articles, pronouns, auxiliaries, conjunctions, the

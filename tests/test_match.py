@@ -615,7 +615,8 @@ def test_a_sentence_explains_one_sentence_of_the_other_text() -> None:
 def test_a_sentence_aligns_with_its_own_copy_before_a_shorter_one_it_contains() -> None:
     """A later, shorter sentence of the original whose words all recur in a longer one is as
     alike to it by containment; the longer one's own copy, met first, keeps it, so a copied run
-    of three sentences stays one run (method 8: the shorter one took it, cutting the run)."""
+    of three sentences stays one run (before method 8 the shorter one took it, cutting the
+    run in two)."""
     run = (
         "Storm Ada closed the harbour at Portwell on Monday and kept the ferries in port. "
         "Ferry operator Lin Marsh said crossings to the islands would resume on Thursday. "
