@@ -58,6 +58,14 @@ def topic_of(article: Article) -> str:
     return article[0].split("/")[0]
 
 
+def by_topic(articles: list[Article]) -> dict[str, list[Article]]:
+    """The articles grouped by topic, in their order."""
+    grouped: dict[str, list[Article]] = defaultdict(list)
+    for article in articles:
+        grouped[topic_of(article)].append(article)
+    return grouped
+
+
 def headline(rng: random.Random, others: list[Article]) -> str:
     """Another article's title, as a link or a caption."""
     return rng.choice(others)[1]
@@ -110,9 +118,8 @@ def reworked_40(paragraphs: list[str], rng: random.Random, others: list[Article]
 
 def excerpt_inside(hosts: int) -> Shape:
     """A 3-5 sentence excerpt (:func:`attribution.excerpt_of`) as one paragraph inside ``hosts``
-    other-topic articles run
-    together (a roundup page): the bench's excerpts sit among short page lines instead, so
-    the copy is mostly the excerpt and its coverage helps."""
+    other-topic articles run together (a roundup page): the bench's excerpts sit among short
+    page lines instead, so the copy is mostly the excerpt and its coverage helps."""
 
     def shape(paragraphs: list[str], rng: random.Random, others: list[Article]) -> list[str]:
         excerpt = excerpt_of(paragraphs, rng)
@@ -165,20 +172,18 @@ def stitched_run(paragraphs: list[str], share: float, rng: random.Random) -> lis
 
 def stitched_copies(
     sample: list[Article],
-    articles: list[Article],
+    topics: dict[str, list[Article]],
     spinner: Spinner,
     rng: random.Random,
 ) -> dict[str, dict[str, float | int]]:
-    """Copies stitched from runs of several same-topic stories (:data:`STITCHED`): the share
-    of their originals verification pairs with the copy, and of copies with all of them."""
-    by_topic: dict[str, list[Article]] = defaultdict(list)
-    for article in articles:
-        by_topic[topic_of(article)].append(article)
+    """Copies stitched from runs of several same-topic stories (:data:`STITCHED`, ``topics``
+    from :func:`by_topic`): the share of their originals verification pairs with the copy, and
+    of copies with all of them."""
     result: dict[str, dict[str, float | int]] = {}
     for how_many, share, rate in STITCHED:
         found = originals = complete = copies = 0
         for article in sample:
-            others = [a for a in by_topic[topic_of(article)] if a[0] != article[0]]
+            others = [a for a in topics[topic_of(article)] if a[0] != article[0]]
             sources = [article, *rng.sample(others, how_many - 1)]
             parts = [stitched_run(paragraphs, share, rng) for _, _, paragraphs in sources]
             copy = "\n\n".join(p for part in parts for p in part)
@@ -199,18 +204,16 @@ def stitched_copies(
 
 def independent_reports(
     sample: list[Article],
-    articles: list[Article],
+    topics: dict[str, list[Article]],
     rng: random.Random,
 ) -> dict[str, dict[str, int]]:
-    """Reports quoting a run of a same-topic story's statements, in double and in single
-    marks: how many there are, and how many verification pairs with the story (must be 0)."""
-    by_topic: dict[str, list[Article]] = defaultdict(list)
-    for article in articles:
-        by_topic[topic_of(article)].append(article)
+    """Reports quoting a run of a same-topic story's statements (``topics`` from
+    :func:`by_topic`), in double and in single marks: how many there are, and how many
+    verification pairs with the story (must be 0)."""
     counts = {"double_marks": Counter[str](), "single_marks": Counter[str]()}
     for article in sample:
         key, _, paragraphs = article
-        donor_key, _, story = rng.choice(by_topic[topic_of(article)])
+        donor_key, _, story = rng.choice(topics[topic_of(article)])
         quotes = quoted_statements(story)
         if donor_key == key or len(quotes) < 2:
             continue
@@ -234,7 +237,7 @@ def main() -> int:
     articles = read_articles(args.data_dir, keep_first_of_pairs=True)
     rng = random.Random(args.seed)
     sample = rng.sample(articles, min(args.articles, len(articles)))
-    topics = {topic_of(article) for article in articles}
+    topics = by_topic(articles)
     other_topics = {topic: [a for a in articles if topic_of(a) != topic] for topic in topics}
     spinner = Spinner(load_thesaurus(args.thesaurus))
     setting, min_shared = FingerprintConfig(), MatchConfig().min_shared_bands
@@ -271,8 +274,8 @@ def main() -> int:
         }
         for label, c in outcomes.items()
     }
-    result["independent_reports"] = independent_reports(sample, articles, rng)
-    result["stitched"] = stitched_copies(sample, articles, spinner, rng)
+    result["independent_reports"] = independent_reports(sample, topics, rng)
+    result["stitched"] = stitched_copies(sample, topics, spinner, rng)
     print(json.dumps(result, indent=2))
     return 0
 

@@ -612,14 +612,19 @@ def _meta_date(metas: dict[str, str]) -> datetime | None:
     return None
 
 
+def _dated_times(tree: HtmlElement) -> Iterator[tuple[HtmlElement, datetime]]:
+    """The page's ``<time>`` elements whose ``datetime`` parses, with that date, in order."""
+    for element in tree.iter("time"):
+        parsed = _parse_date(element.get("datetime"))
+        if parsed is not None:
+            yield element, parsed
+
+
 def _time_element_date(tree: HtmlElement) -> datetime | None:
     """The date of a ``<time datetime>`` marked as the publication time, else of the first
     one inside ``<article>``/``<main>``: a stray ``<time>`` elsewhere is often a sidebar's."""
     first_in_article: datetime | None = None
-    for element in tree.iter("time"):
-        parsed = _parse_date(element.get("datetime"))
-        if parsed is None:
-            continue
+    for element, parsed in _dated_times(tree):
         marked = (
             (element.get("itemprop") or "").lower() == "datepublished"
             or element.get("pubdate") is not None
@@ -854,11 +859,14 @@ def _time_on_day(tree: HtmlElement, day: datetime) -> datetime | None:
     one that agrees with the day the page's date was found for only makes it precise: a copy
     posted hours after its original, on the same day, is then later by its own page's claim.
     """
-    for element in tree.iter("time"):
-        parsed = _parse_date(element.get("datetime"))
-        if parsed is not None and parsed.date() == day.date() and parsed != day:
-            return parsed
-    return None
+    return next(
+        (
+            parsed
+            for _, parsed in _dated_times(tree)
+            if parsed.date() == day.date() and parsed != day
+        ),
+        None,
+    )
 
 
 def extract_page(html: str | bytes, url: str, min_chars: int = DEFAULT_MIN_CHARS) -> PageExtraction:

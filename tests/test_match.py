@@ -84,12 +84,22 @@ def _doc(
     )
 
 
+def _verify_later_copy(
+    copy: str,
+    original: Article | str,
+    copy_url: str = "https://copy.example/a-b-c",
+    original_url: str = "https://news.example/x-y-z",
+) -> MatchVerdict | None:
+    """Verify a copy published three hours after its stored original (id 1)."""
+    return verify(
+        _doc(copy, copy_url, published=T0 + timedelta(hours=3)),
+        _doc(original, original_url, id=1, published=T0),
+    )
+
+
 def test_verbatim_copy_is_paired_with_full_coverage(writer: NewsWriter) -> None:
     original = writer.report(writer.event(), author="Ann Lee")
-    verdict = verify(
-        _doc(original.text, "https://copy.example/a-b-c", published=T0 + timedelta(hours=3)),
-        _doc(original, "https://news.example/x-y-z", id=1, published=T0),
-    )
+    verdict = _verify_later_copy(original.text, original)
     assert verdict is not None
     assert verdict.new_is_copy
     assert verdict.kind == "verbatim"
@@ -101,10 +111,7 @@ def test_partial_copy_covers_the_copy_not_the_original(writer: NewsWriter) -> No
     original = writer.report(writer.event(), author="Ann Lee")
     keep = original.paragraphs[2 : 2 + max(3, int(len(original.paragraphs) * 0.4))]
     copy_text = "\n\n".join([*writer.filler(2), *keep])
-    verdict = verify(
-        _doc(copy_text, "https://copy.example/a-b-c", published=T0 + timedelta(hours=3)),
-        _doc(original, "https://news.example/x-y-z", id=1, published=T0),
-    )
+    verdict = _verify_later_copy(copy_text, original)
     assert verdict is not None
     assert verdict.kind == "partial"
     assert verdict.copy_coverage > 0.6
@@ -115,10 +122,7 @@ def test_partial_copy_covers_the_copy_not_the_original(writer: NewsWriter) -> No
 def test_spun_copy_is_found_with_its_swapped_words(writer: NewsWriter, rate: float) -> None:
     original = writer.report(writer.event(), author="Ann Lee")
     spun, swaps = spin(original.text, rate, random.Random(int(rate * 100)))
-    verdict = verify(
-        _doc(spun, "https://copy.example/a-b-c", published=T0 + timedelta(hours=3)),
-        _doc(original, "https://news.example/x-y-z", id=1, published=T0),
-    )
+    verdict = _verify_later_copy(spun, original)
     assert verdict is not None
     assert verdict.kind == "spun"
     assert verdict.spin_rate > 0
@@ -310,10 +314,7 @@ def test_half_spun_copy_with_reordered_paragraphs_is_reworked(writer: NewsWriter
     kept = [paragraphs[i] for i in range(len(paragraphs)) if i != 1]
     kept = [*writer.filler(1), kept[2], kept[0], kept[1], *kept[3:]]
     spun, _ = spin("\n\n".join(kept), 0.5, random.Random(3))
-    verdict = verify(
-        _doc(spun, "https://copy.example/a-b-c", published=T0 + timedelta(hours=3)),
-        _doc(original, "https://news.example/x-y-z", id=1, published=T0),
-    )
+    verdict = _verify_later_copy(spun, original)
     assert verdict is not None and verdict.new_is_copy
     assert verdict.kind == "reworked"
     assert verdict.evidence["reordered"]
@@ -330,10 +331,7 @@ def test_an_excerpt_of_three_sentences_in_a_longer_page_is_found(writer: NewsWri
     original = writer.report(writer.event(), author="Ann Lee")
     excerpt = _narrative_excerpt(original)
     page = "\n\n".join([*writer.filler(6), excerpt, *writer.filler(4)])
-    verdict = verify(
-        _doc(page, "https://copy.example/a-b-c", published=T0 + timedelta(hours=3)),
-        _doc(original, "https://news.example/x-y-z", id=1, published=T0),
-    )
+    verdict = _verify_later_copy(page, original)
     assert verdict is not None and verdict.new_is_copy
     assert verdict.copy_coverage < 0.5
     assert verdict.evidence["longest_run_sentences"] >= 3
@@ -354,10 +352,7 @@ def test_an_excerpt_inside_other_articles_is_a_candidate_and_a_copy() -> None:
     assert len(anchors) > 64  # the lowest 64, method 6's cap, kept none of the excerpt's
     shared = set(page_print.buckets) & set(fingerprint_text(story.text).buckets)
     assert len(shared) >= MatchConfig().min_shared_bands
-    verdict = verify(
-        _doc(page, "https://roundup.example/week", published=T0 + timedelta(hours=3)),
-        _doc(story, "https://news.example/x-y-z", id=1, published=T0),
-    )
+    verdict = _verify_later_copy(page, story, copy_url="https://roundup.example/week")
     assert verdict is not None and verdict.new_is_copy
     assert verdict.copy_coverage < 0.2
     assert verdict.evidence["longest_run_sentences"] >= 3
@@ -729,9 +724,11 @@ def test_an_excerpt_of_quotations_and_the_reporters_narrative_is_a_copy() -> Non
     assert alignment.longest_run == 0 and alignment.a_coverage < 0.5
     assert (alignment.quoted_run, alignment.quoted_run_words) == (3, 21)
     assert is_copy(alignment)
-    verdict = verify(
-        _doc(page, "https://roundup.example/week", published=T0 + timedelta(hours=3)),
-        _doc("\n\n".join(TRANSFER_STORY), "https://news.example/winger-talks", id=1, published=T0),
+    verdict = _verify_later_copy(
+        page,
+        "\n\n".join(TRANSFER_STORY),
+        copy_url="https://roundup.example/week",
+        original_url="https://news.example/winger-talks",
     )
     assert verdict is not None and verdict.new_is_copy and verdict.kind == "partial"
     assert verdict.evidence["quoted_run_sentences"] == 3
@@ -931,9 +928,11 @@ def test_sentences_copied_out_of_order_are_a_copy() -> None:
     assert alignment.in_order == 0.0 and alignment.longest_run == 0
     assert (alignment.copied_sentences, alignment.copied_specific) == (3, 2)
     assert copied
-    verdict = verify(
-        _doc(copy, "https://digest.example/harbour", published=T0 + timedelta(hours=3)),
-        _doc(story, "https://news.example/harbour-budget", id=1, published=T0),
+    verdict = _verify_later_copy(
+        copy,
+        story,
+        copy_url="https://digest.example/harbour",
+        original_url="https://news.example/harbour-budget",
     )
     assert verdict is not None and verdict.new_is_copy and verdict.copy_coverage == 1.0
 
