@@ -147,22 +147,35 @@ class FeatureIndex:
         """Return how many distinct features the two texts share."""
         return len(np.intersect1d(self.distinct, other.distinct, assume_unique=True))
 
-    def shared_with(self, other: FeatureIndex) -> np.ndarray:
-        """Return the matrix of features shared by each sentence here and each sentence there."""
-        rows, columns = len(self.sizes), len(other.sizes)
-        if not len(other.distinct) or not len(self.hashes):
-            return np.zeros((rows, columns), dtype=np.int64)
-        at = np.minimum(np.searchsorted(other.distinct, self.hashes), len(other.distinct) - 1)
-        found = np.where(other.distinct[at] == self.hashes, other.holders[at], 0)
+    def shared_with(self, other: FeatureIndex, rows: range | None = None) -> np.ndarray:
+        """Return the matrix of features shared by each sentence here (those in ``rows``, or
+        all) and each sentence there."""
+        if rows is None or (rows.start == 0 and rows.stop == len(self.sizes)):
+            hashes, sentence = self.hashes, self.sentence
+            rows = range(len(self.sizes))
+        else:
+            # the entries are listed sentence by sentence: the rows' are one slice
+            ends = np.cumsum(self.sizes, dtype=np.int64)
+            first = int(ends[rows.start - 1]) if rows.start else 0
+            last = int(ends[rows.stop - 1]) if rows.stop else 0
+            hashes = self.hashes[first:last]
+            sentence = self.sentence[first:last] - rows.start
+        count, columns = len(rows), len(other.sizes)
+        if not len(other.distinct) or not len(hashes):
+            return np.zeros((count, columns), dtype=np.int64)
+        at = np.minimum(np.searchsorted(other.distinct, hashes), len(other.distinct) - 1)
+        found = np.where(other.distinct[at] == hashes, other.holders[at], 0)
         total = int(found.sum())
         if total == 0:
-            return np.zeros((rows, columns), dtype=np.int64)
+            return np.zeros((count, columns), dtype=np.int64)
         # one entry per (feature here, same feature there): its sentence on each side
-        ends = np.cumsum(found)
-        positions = np.repeat(other.first[at] - ends + found, found) + np.arange(total)
-        here = np.repeat(self.sentence.astype(np.int64), found)
+        ends_found = np.cumsum(found)
+        positions = np.repeat(other.first[at] - ends_found + found, found) + np.arange(total)
+        here = np.repeat(sentence.astype(np.int64), found)
         there = other.by_hash[positions]
-        return np.bincount(here * columns + there, minlength=rows * columns).reshape(rows, columns)
+        return np.bincount(here * columns + there, minlength=count * columns).reshape(
+            count, columns
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -492,6 +505,15 @@ class SentencePair:
     similarity: float
 
 
+MAX_BLOCK_CELLS = 1 << 20
+"""Sentence pairs scored at once. Two huge pages (a hostile one, a long archive page) are
+aligned a block of the first one's sentences at a time, so that memory stays at some tens of
+megabytes however long they are: two pages of 1.3 million characters each, scored in one
+matrix, took 4 GB. An article against an article is one block."""
+TOP_CANDIDATES = 3
+"""Sentences of the other text a sentence is compared with: those sharing most content keys."""
+
+
 def match_sentences(
     a: Profile, b: Profile, config: AlignConfig = AlignConfig()
 ) -> list[SentencePair]:
@@ -502,18 +524,51 @@ def match_sentences(
     """
     if not a.sentences or not b.sentences:
         return []
-    shared = a.content.shared_with(b.content)
+    step = max(1, MAX_BLOCK_CELLS // len(b.sentences))
+    blocks = [
+        _scored_candidates(a, b, range(start, min(start + step, len(a.sentences))), config)
+        for start in range(0, len(a.sentences), step)
+    ]
+    pairs: list[SentencePair] = []
+    used_b: set[int] = set()
+    for rows, top, similarity in blocks:
+        for i, candidates, scores in zip(rows, top, similarity, strict=True):
+            best: SentencePair | None = None
+            for j, score in zip(candidates, scores, strict=True):
+                if score < 0:
+                    continue
+                if (
+                    best is None
+                    or score > best.similarity
+                    or (score == best.similarity and best.b in used_b and j not in used_b)
+                ):
+                    best = SentencePair(i, j, score)
+            if best is not None:
+                pairs.append(best)
+                used_b.add(best.b)
+    return pairs
+
+
+def _scored_candidates(
+    a: Profile, b: Profile, block: range, config: AlignConfig
+) -> tuple[list[int], list[list[int]], list[list[float]]]:
+    """For the sentences of ``a`` in ``block`` that share enough content keys with some
+    sentence of ``b``: their numbers, their :data:`TOP_CANDIDATES` in ``b`` (most keys shared
+    first, the first in ``b`` on a tie) and each candidate's similarity (-1: it fails the
+    overlap thresholds)."""
+    shared = a.content.shared_with(b.content, block)
     shared[:, ~b.alignable] = 0
-    shared[a.content.sizes < config.min_shared_keys, :] = 0
-    rows = np.flatnonzero((shared >= config.min_shared_keys).any(axis=1))
-    if not len(rows):
-        return []
-    shared = shared[rows]
-    top = np.argsort(-shared, axis=1, kind="stable")[:, :3]
+    shared[a.content.sizes[block.start : block.stop] < config.min_shared_keys, :] = 0
+    kept = np.flatnonzero((shared >= config.min_shared_keys).any(axis=1))
+    if not len(kept):
+        return [], [], []
+    shared = shared[kept]
+    rows = kept + block.start
+    top = _top_columns(shared, TOP_CANDIDATES)
     top_shared = np.take_along_axis(shared, top, axis=1)
     fewer_keys = np.minimum(a.content.sizes[rows, None], b.content.sizes[top])
     content = np.divide(top_shared, fewer_keys, out=np.zeros(top.shape), where=fewer_keys > 0)
-    gram_shared = np.take_along_axis(a.grams.shared_with(b.grams)[rows], top, axis=1)
+    gram_shared = np.take_along_axis(a.grams.shared_with(b.grams, block)[kept], top, axis=1)
     smaller = np.minimum(a.grams.sizes[rows, None], b.grams.sizes[top])
     shape = np.divide(gram_shared, smaller, out=np.zeros(smaller.shape), where=smaller > 0)
     passes = (
@@ -523,23 +578,20 @@ def match_sentences(
         & ((content >= config.strong_content_overlap) | (shape >= config.min_skeleton_overlap))
     )
     similarity = np.where(passes, (content + shape) / 2, -1.0)
-    pairs: list[SentencePair] = []
-    used_b: set[int] = set()
-    for i, candidates, scores in zip(rows.tolist(), top.tolist(), similarity.tolist(), strict=True):
-        best: SentencePair | None = None
-        for j, score in zip(candidates, scores, strict=True):
-            if score < 0:
-                continue
-            if (
-                best is None
-                or score > best.similarity
-                or (score == best.similarity and best.b in used_b and j not in used_b)
-            ):
-                best = SentencePair(i, j, score)
-        if best is not None:
-            pairs.append(best)
-            used_b.add(best.b)
-    return pairs
+    return rows.tolist(), top.tolist(), similarity.tolist()
+
+
+def _top_columns(scores: np.ndarray, k: int) -> np.ndarray:
+    """Per row, the columns of the ``k`` highest scores, highest first, the first column on a
+    tie: a stable sort's first ``k``, found in time linear in the row's length."""
+    columns = scores.shape[1]
+    if columns <= k:
+        return np.argsort(-scores, axis=1, kind="stable")
+    # a key unique in its row: the score, then the earlier column
+    key = scores * columns + np.arange(columns - 1, -1, -1)
+    top = np.argpartition(-key, k - 1, axis=1)[:, :k]
+    order = np.argsort(-np.take_along_axis(key, top, axis=1), axis=1)
+    return np.take_along_axis(top, order, axis=1)
 
 
 @dataclass(frozen=True, slots=True)

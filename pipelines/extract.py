@@ -51,6 +51,7 @@ __all__ = [
     "DEFAULT_MIN_CHARS",
     "MAX_HTML_CHARS",
     "MAX_LINKS",
+    "MAX_TEXT_CHARS",
     "ExtractPipeline",
     "ExtractedArticle",
     "NotAnArticle",
@@ -68,6 +69,11 @@ MAX_HTML_CHARS = 6_000_000
 """Larger pages are not articles (``too_large``): even bloated news pages stay well below,
 while trafilatura needs about a second and 30 MB per megabyte of HTML, so a hostile 20 MB page
 would hold an extraction worker for many seconds and hundreds of megabytes."""
+MAX_TEXT_CHARS = 1_000_000
+"""Longer body texts are not articles (``too_long``): a long feature is under 100 K characters
+and a day's live blog a few hundred K, while aligning two texts costs the product of their
+sentence counts (two pages of 1.3 M characters: over two seconds a pair), so a hostile page's
+text must not reach the match stage."""
 logger = logging.getLogger(__name__)
 
 UNDECODABLE_MIN_CHARS = 3
@@ -252,11 +258,14 @@ def _normalise_plain(text: str) -> str:
 
 
 def _check_length(text: str, min_chars: int) -> None:
-    """Refuse empty or too-short bodies: too little text to fingerprint reliably."""
+    """Refuse empty or too-short bodies (too little text to fingerprint reliably) and bodies
+    no article reaches (:data:`MAX_TEXT_CHARS`)."""
     if not text:
         raise NotAnArticle("no_text")
     if len(text) < min_chars:
         raise NotAnArticle("too_short", f"{len(text)} < {min_chars} characters")
+    if len(text) > MAX_TEXT_CHARS:
+        raise NotAnArticle("too_long", f"{len(text)} > {MAX_TEXT_CHARS} characters")
 
 
 # --------------------------------------------------------------------------- decoding

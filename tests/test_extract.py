@@ -16,6 +16,7 @@ from trafilatura.settings import Document
 from crawler.items import ArticleItem
 from pipelines.extract import (
     MAX_LINKS,
+    MAX_TEXT_CHARS,
     ExtractedArticle,
     ExtractPipeline,
     NotAnArticle,
@@ -535,6 +536,27 @@ def test_text_record_refusals():
     with pytest.raises(NotAnArticle) as caught:
         extract_text_record(PARAGRAPHS[0], "ingest://4", None)
     assert caught.value.reason == "too_short"
+
+
+def test_a_body_longer_than_any_article_is_refused() -> None:
+    """Aligning costs the product of two texts' sentence counts: a megabyte of body text (a
+    hostile page, a whole archive on one page) never reaches the match stage."""
+    paragraphs = "\n".join(PARAGRAPHS) + "\n"  # as the record's text is normalised
+    repeats = MAX_TEXT_CHARS // len(paragraphs)
+    longest = extract_text_record(paragraphs * repeats, "ingest://5", None).text
+    assert MAX_TEXT_CHARS - len(paragraphs) < len(longest) <= MAX_TEXT_CHARS
+    with pytest.raises(NotAnArticle) as caught:
+        extract_text_record(paragraphs * (repeats + 1), "ingest://6", None)
+    assert caught.value.reason == "too_long"
+
+
+def test_a_page_whose_body_is_too_long_is_not_an_article(monkeypatch) -> None:
+    # the same check on an HTML page's extracted body (a smaller bound keeps the page small)
+    monkeypatch.setattr("pipelines.extract.MAX_TEXT_CHARS", 2_000)
+    page = "".join(f"<p>{p}</p>" for p in PARAGRAPHS * 4)
+    with pytest.raises(NotAnArticle) as caught:
+        extract_page(f"<html><body><article>{page}</article></body></html>", ORIGINAL_URL)
+    assert caught.value.reason == "too_long"
 
 
 # --------------------------------------------------------------------------- dates

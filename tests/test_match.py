@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import random
 import re
+import tracemalloc
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -14,18 +15,21 @@ from scrapy.settings import Settings
 from copycat.demo.spinner import spin
 from copycat.demo.text import Article, NewsWriter
 from pipelines.align import (
+    MAX_BLOCK_CELLS,
     MAX_SENTENCE_WORDS,
     PROFILE_FORMAT,
     AlignConfig,
     FeatureIndex,
     Profile,
     _sentence_ranges,
+    _top_columns,
     align,
     align_profiles,
     clear_profiles,
     copied_or_spun,
     is_profiled,
     load_profile,
+    match_sentences,
     profile,
     profile_bytes,
     swapped_spans,
@@ -630,6 +634,56 @@ def test_a_sentence_aligns_with_its_own_copy_before_a_shorter_one_it_contains() 
     alignment = align_profiles(a, b)
     assert [(p.a, p.b) for p in alignment.pairs] == [(0, 1), (1, 2), (2, 3)]
     assert alignment.longest_run == 3 and is_copy(alignment)
+
+
+def _reports(writer: NewsWriter, count: int) -> list[str]:
+    return [writer.report(writer.event(), author="Ann Lee").text for _ in range(count)]
+
+
+def _reshuffled(reports: list[str], others: list[str], seed: int) -> str:
+    """Another page holding ``reports`` in another order, every other one spun, among others."""
+    rng = random.Random(seed)
+    texts = [spin(text, 0.3, rng)[0] if i % 2 else text for i, text in enumerate(reports)]
+    texts += others
+    rng.shuffle(texts)
+    return "\n\n".join(texts)
+
+
+def test_long_pages_are_aligned_in_blocks_with_the_same_result(
+    writer: NewsWriter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reports = _reports(writer, 12)
+    a = profile("\n\n".join(reports))
+    b = profile(_reshuffled(reports, _reports(writer, 4), seed=3))
+    whole = match_sentences(a, b)
+    assert len(whole) > len(a.sentences) * 0.8  # nearly every sentence has its own
+    assert len(a.sentences) * len(b.sentences) <= MAX_BLOCK_CELLS  # that was one block
+    monkeypatch.setattr("pipelines.align.MAX_BLOCK_CELLS", 3 * len(b.sentences) + 1)
+    assert match_sentences(a, b) == whole  # three sentences of a at a time
+
+
+def test_aligning_two_huge_pages_takes_bounded_memory(writer: NewsWriter) -> None:
+    """Two pages of some 4,000 sentences: scored in one matrix, each of its copies took
+    128 MB (two pages of 1.3 M characters took 4 GB in all)."""
+    reports = _reports(writer, 100)
+    a = profile("\n\n".join(reports))
+    b = profile(_reshuffled(reports, _reports(writer, 10), seed=5))
+    assert len(a.sentences) > 3_500 and len(b.sentences) > 3_500
+    tracemalloc.start()
+    try:
+        pairs = match_sentences(a, b)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(pairs) > len(a.sentences) * 0.8
+    assert peak < 64 * 2**20
+
+
+def test_top_columns_are_a_stable_sorts_first() -> None:
+    scores = np.random.default_rng(7).integers(0, 4, size=(200, 40))  # many ties
+    expected = np.argsort(-scores, axis=1, kind="stable")
+    for k in (1, 3, 39, 40, 41):
+        assert (_top_columns(scores, k) == expected[:, :k]).all()
 
 
 def test_pages_sharing_boilerplate_lines_around_other_stories_are_no_copy() -> None:
