@@ -34,10 +34,8 @@ import difflib
 import re
 import struct
 import zlib
-from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from itertools import groupby, pairwise
 
 import numpy as np
@@ -45,6 +43,7 @@ import numpy as np
 from pipelines.fingerprint import (
     PLACEHOLDER_HASH,
     STOPWORDS,
+    TEXT_CACHE_CHARS,
     Tokens,
     WordTable,
     analyse,
@@ -55,6 +54,7 @@ from pipelines.fingerprint import (
     tokenize,
     word_hash,
 )
+from pipelines.textcache import TextCache, cached_by_text
 
 # A sentence ends at the whitespace after a sentence mark (and any closing quote or bracket),
 # or at a line break; a cut falls where the whitespace ends. The mark is matched, not looked
@@ -210,7 +210,7 @@ class Profile:
         return _token_names_or_numbers(self.text)
 
 
-@lru_cache(maxsize=256)
+@cached_by_text(256, TEXT_CACHE_CHARS)
 def _token_names_or_numbers(text: str) -> np.ndarray:
     marked = names_or_numbers(analyse(text).symbol_hashes)
     marked.flags.writeable = False  # shared by every caller of the cache
@@ -344,44 +344,25 @@ def _assemble(
 
 
 PROFILE_CACHE_SIZE = 8192
-
-
-class _ProfileCache:
-    """The profiles of the texts met last, newest last (an LRU that can be handed profiles)."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.profiles: OrderedDict[str, Profile] = OrderedDict()
-
-    def get(self, text: str) -> Profile | None:
-        found = self.profiles.get(text)
-        if found is not None:
-            self.profiles.move_to_end(text)
-        return found
-
-    def put(self, found: Profile) -> Profile:
-        self.profiles[found.text] = found
-        if len(self.profiles) > self.size:
-            self.profiles.popitem(last=False)
-        return found
-
-
-_cache = _ProfileCache(PROFILE_CACHE_SIZE)
+PROFILE_CACHE_CHARS = 64_000_000
+"""Characters of text whose profiles a process keeps: 8,192 articles of 3 KB need 25 M; the
+bound holds a run of pages near the extract stage's 1 M characters to some 400 MB."""
+_cache: TextCache[Profile] = TextCache(PROFILE_CACHE_SIZE, PROFILE_CACHE_CHARS)
 
 
 def profile(text: str) -> Profile:
     """Return the (cached) alignment profile of ``text``."""
-    return _cache.get(text) or _cache.put(_compute_profile(text))
+    return _cache.get(text) or _cache.put(text, _compute_profile(text))
 
 
 def is_profiled(text: str) -> bool:
     """Whether ``text``'s profile is in this process's cache."""
-    return text in _cache.profiles
+    return text in _cache
 
 
 def clear_profiles() -> None:
     """Empty this process's profile cache (as a new process starts)."""
-    _cache.profiles.clear()
+    _cache.clear()
 
 
 PROFILE_FORMAT = 3
@@ -465,7 +446,7 @@ def load_profile(text: str, data: bytes) -> Profile | None:
             quote.tolist())
     )  # fmt: skip
     return _cache.put(
-        _assemble(text, sentences, words, quote, specific, token_count, content, grams)
+        text, _assemble(text, sentences, words, quote, specific, token_count, content, grams)
     )
 
 

@@ -21,10 +21,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from copycat.urls import canonicalise, origin_of
+from pipelines.fingerprint import TEXT_CACHE_CHARS
+from pipelines.textcache import cached_by_text
 
 if TYPE_CHECKING:
     from pipelines.match import DocumentView
@@ -69,7 +70,7 @@ def credit_line(copy_text: str, original: DocumentView) -> bool:
     return any(name in line for line in _credit_lines(copy_text) for name in names)
 
 
-@lru_cache(maxsize=1024)
+@cached_by_text(1024, TEXT_CACHE_CHARS)
 def _credit_lines(text: str) -> tuple[str, ...]:
     """The short lines of ``text`` that hold a credit word, lower-cased.
 

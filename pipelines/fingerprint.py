@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Self
 import numpy as np
 
 from pipelines.stats import count, timed
+from pipelines.textcache import cached_by_text
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -114,7 +115,13 @@ class Tokens:
         return list(zip(self.starts.tolist(), self.ends.tolist(), strict=True))
 
 
-@lru_cache(maxsize=512)
+TEXT_CACHE_CHARS = 4_000_000
+"""Characters of text whose tokens (and analysis, names) a process keeps: 512 articles of
+3 KB need 1.5 M; a few pages near the extract stage's 1 M characters fill it (some 15 bytes
+a character)."""
+
+
+@cached_by_text(512, TEXT_CACHE_CHARS)
 def tokenize(text: str) -> Tokens:
     """Split ``text`` into lower-cased NFKC words (runs of ``\\w``, inner apostrophes kept),
     remembering where each one stands.
@@ -513,7 +520,7 @@ PLACEHOLDER_HASH = np.uint64(word_hash(PLACEHOLDER))
 _BREAK_HASH = np.uint64(word_hash(BREAK))
 
 
-@lru_cache(maxsize=512)
+@cached_by_text(512, TEXT_CACHE_CHARS)
 def analyse(text: str) -> TextAnalysis:
     """Return the (cached) tokens, quotation mask and skeleton symbols of ``text``.
 
