@@ -72,8 +72,8 @@ would hold an extraction worker for many seconds and hundreds of megabytes."""
 MAX_TEXT_CHARS = 1_000_000
 """Longer body texts are not articles (``too_long``): a long feature is under 100 K characters
 and a day's live blog a few hundred K, while aligning two texts costs the product of their
-sentence counts (two pages of 1.3 M characters: over two seconds a pair), so a hostile page's
-text must not reach the match stage."""
+sentence counts: two texts of 1 M characters take ~2 s a pair (3 M: 20 s), so a hostile page's
+longer text must not reach the match stage."""
 logger = logging.getLogger(__name__)
 
 UNDECODABLE_MIN_CHARS = 3
