@@ -53,6 +53,7 @@ from pipelines.match import (
     is_copy,
     judge,
     mark_stitched,
+    own_shares,
     redundant_pairs,
     verify,
 )
@@ -395,6 +396,24 @@ def test_a_page_stitched_from_two_originals_names_both(writer: NewsWriter) -> No
         parts = verdict.evidence["copy_parts"]
         inside = sum(e - s for s, e in parts if (s >= boundary) == bool(own_half))
         assert inside > 0.8 * sum(e - s for s, e in parts), "each covers its own part"
+
+
+def test_own_shares_count_each_overlapping_span() -> None:
+    """The share of a copy's parts no other original's parts cover, an overlap counted once per
+    span overlapping (three originals explaining one run leave each of them less than none)."""
+    assert own_shares([[(0, 100)], [(50, 150)], [(200, 300)]]) == [0.5, 0.5, 1.0]
+    assert own_shares([[(0, 100)]] * 3) == [-1.0, -1.0, -1.0]
+    assert own_shares([[(0, 40), (60, 100)], [(30, 70)], []]) == [0.75, 0.5, 1.0]
+
+
+def test_own_shares_of_many_long_parts_come_from_one_sweep() -> None:
+    """Fifty originals of 2,000 passages each: comparing every passage with every other would
+    take some ten billion steps."""
+    interleaved = [[(i * 100 + k, i * 100 + k + 2) for i in range(2_000)] for k in range(0, 100, 2)]
+    assert own_shares(interleaved) == [1.0] * 50
+    # each run of 4 shares its halves with its neighbours' runs (the first and last, one half)
+    shifted = [[(i * 100 + k, i * 100 + k + 4) for i in range(2_000)] for k in range(0, 96, 2)]
+    assert own_shares(shifted) == [0.5] + [0.0] * 46 + [0.5]
 
 
 def test_a_pair_between_two_copies_of_one_original_is_redundant() -> None:
