@@ -31,7 +31,7 @@ from copycat.ingest import (
 )
 from copycat.models import Article, Match
 from crawler.items import ArticleItem
-from pipelines.extract import WorkerExtraction
+from pipelines.extract import MAX_TEXT_CHARS, WorkerExtraction
 from pipelines.workers import BrokenProcessPool
 from tests.corpus import build_corpus
 
@@ -88,14 +88,15 @@ def test_pages_lost_with_a_killed_worker_are_extracted_again(
 ) -> None:
     records = build_corpus(20, seed=53).records
     # a page that keeps a worker busy for a while: the kill finds it in flight
-    slow = {"url": "https://slow.example/long-report", "html": _long_page(12_000)}
+    # (nearly as long as an article may be: some 140 characters a paragraph)
+    slow = {"url": "https://slow.example/long-report", "html": _long_page(MAX_TEXT_CHARS // 160)}
     lines = [json.dumps(r) for r in [*records[:5], slow, *records[5:]]]
 
     def killing_once_the_slow_page_is_in() -> Iterator[str]:
         for number, line in enumerate(lines):
             yield line
             if number == 6:  # the slow page went to a worker with the line before
-                time.sleep(0.05)  # (it takes ~0.5 s to extract)
+                time.sleep(0.05)  # (it takes ~0.3 s to extract)
                 for child in multiprocessing.active_children():
                     assert child.pid is not None
                     os.kill(child.pid, signal.SIGKILL)  # as the kernel's OOM killer would
