@@ -574,6 +574,7 @@ def evaluate(
     negatives = {d.url for d in docs if d.kind.startswith("negative")}
     accused: list[tuple[str, str]] = []
     wrong: list[str] = []
+    siblings: list[str] = []
     for copy, original in found:
         if original in originals_of.get(copy, ()):
             correct += 1
@@ -581,8 +582,9 @@ def evaluate(
             correct += 1
             wrong_direction += 1
             wrong.append(f"{copy} <- {original} {(details or {}).get((copy, original), '')}")
-        elif originals_of.get(copy, set()) & originals_of.get(original, set()):
+        elif common := originals_of.get(copy, set()) & originals_of.get(original, set()):
             sibling += 1
+            siblings.append(_triangle(copy, original, min(common), details or {}))
         else:
             false_accusation += 1
             accused.append((copy, original))
@@ -616,11 +618,25 @@ def evaluate(
         result["direction_right"] = round(_ratio(correct - wrong_direction, correct), 4)
     result["wrong_direction_examples"] = wrong[:10]
     result["missed_examples"] = {k: v[:4] for k, v in sorted(missed.items())}
+    result["sibling_examples"] = siblings[:10]
     result["false_examples"] = [
         f"{kind_of.get(c)}:{c} -> {kind_of.get(o)}:{o} {(details or {}).get((c, o), '')}"
         for c, o in accused[:40]
     ]
     return result
+
+
+def _triangle(one: str, two: str, root: str, details: dict[tuple[str, str], str]) -> str:
+    """A pair between two copies of ``root``, and how each of them was paired with ``root``."""
+
+    def pair(x: str, y: str) -> str:
+        if (x, y) in details:
+            return f"{x} -> {y} {details[(x, y)]}"
+        if (y, x) in details:
+            return f"{y} -> {x} {details[(y, x)]}"
+        return f"{x} -- {y} not paired"
+
+    return " | ".join((pair(one, two), pair(one, root), pair(two, root)))
 
 
 @dataclass
