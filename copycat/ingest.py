@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from copycat.urls import canonicalise, origin_of
 from crawler.discovery import parse_date
 from crawler.items import ArticleItem
-from pipelines.extract import ExtractPipeline, WorkerExtraction
+from pipelines.extract import ExtractPipeline, PageJob, WorkerExtraction
 from pipelines.fingerprint import FingerprintConfig, FingerprintPipeline
 from pipelines.match import MatchConfig, MatchPipeline
 from pipelines.outages import describe_error
@@ -338,20 +338,25 @@ def ingest_lines(
     chain: PipelineChain,
     on_progress: Callable[[IngestResult], None] | None = None,
     commit_delay: float = 1.0,
+    pages_per_job: int = 1,
 ) -> IngestResult:
     """Ingest JSONL lines through ``chain``; bad lines are recorded and skipped.
 
     Pages are extracted and fingerprinted here (or, when the chain has workers, in its worker
     processes) while a writer thread matches and stores the ones before them, in input order
     (see :class:`_DatabaseWriter`); an article is committed at most ``commit_delay`` seconds
-    after it was written.
+    after it was written. ``pages_per_job``: pages a worker takes at once (see
+    :data:`PAGES_PER_JOB`); more than one only for lines that never stall, such as a file's,
+    since a job is handed over once its pages have been read.
     """
     result = IngestResult()
     items = _parsed(lines, result)
     with _DatabaseWriter(chain, result, on_progress, max_delay=commit_delay) as writer:
-        in_workers = chain.extract.pool is not None
-        prepared = _prepared_in_workers if in_workers else _prepared_here
-        for number, item in prepared(items, chain):
+        if chain.extract.pool is not None:
+            prepared = _prepared_in_workers(items, chain, pages_per_job)
+        else:
+            prepared = _prepared_here(items, chain)
+        for number, item in prepared:
             writer.put(number, item)
     prefix = "extract/dropped/"
     result.dropped = {
@@ -387,6 +392,12 @@ def _prepared_here(
 WINDOW_PER_WORKER = 4
 """Pages handed to the worker processes at once, per worker: enough that none waits for the
 next page, few enough that pages (a 20 MB one, say) do not pile up in memory."""
+PAGES_PER_JOB = 8
+"""Pages a worker takes in one job when the input never stalls (a file): it extracts them all,
+then fingerprints them all, which keeps the fingerprint's data in the CPU's caches (see
+:func:`pipelines.extract.extract_pages_in_worker`). With two jobs a worker in the window."""
+JOB_HTML_CHARS = 2_000_000
+"""A job is handed over early once its pages hold this much HTML: big pages do not pile up."""
 
 
 @dataclass
@@ -395,50 +406,68 @@ class _Job:
 
     number: int
     item: ArticleItem
-    answer: Future[WorkerExtraction] | None
+    page: PageJob | None
     """None for a text record, prepared here when its turn comes (cheap)."""
+    answer: Future[WorkerExtraction] | None = None
+    """Set once the page is handed to a worker."""
     alone: bool = False
     """Extracted again with nothing else in the workers, after a worker died."""
 
 
 def _prepared_in_workers(
-    items: Iterable[tuple[int, ArticleItem]], chain: PipelineChain
+    items: Iterable[tuple[int, ArticleItem]], chain: PipelineChain, pages_per_job: int
 ) -> Iterator[tuple[int, ArticleItem]]:
     """Extract and fingerprint the items in the chain's worker processes; yield them in order.
 
     A window of pages is in the workers at once, so the workers are never idle while this
-    thread hands the answers on. If a worker dies (out of memory, a crash in a C extension on
-    a hostile page), every page whose answer was lost with it is extracted again, one at a
-    time in fresh workers: the page that kills a worker alone too is dropped (counted as
-    ``extract/dropped/worker_crashed``, logged with its line), and the others go on.
+    thread hands the answers on; they go in jobs of ``pages_per_job`` pages. If a worker dies
+    (out of memory, a crash in a C extension on a hostile page), every page whose answer was
+    lost with it is extracted again, one at a time in fresh workers: the page that kills a
+    worker alone too is dropped (counted as ``extract/dropped/worker_crashed``, logged with its
+    line), and the others go on.
     """
     pool = chain.extract.pool
     assert pool is not None
     window: deque[_Job] = deque()
+    gathered: list[_Job] = []  # pages read for the next job, not handed over yet
+    # the pages in the workers, and those of the job being gathered
+    size = pool.workers * max(WINDOW_PER_WORKER, 2 * pages_per_job) + pages_per_job - 1
+
+    def hand_over() -> None:
+        answers = chain.extract.submit_pages([job.page for job in gathered if job.page is not None])
+        for job, answer in zip(gathered, answers, strict=True):
+            job.answer = answer
+        gathered.clear()
+
     for number, item in items:
         try:
-            window.append(_submitted(chain, number, item))
+            page = None if item.text is not None else chain.extract.page_job(item)
         except DropItem as drop:
             _log_drop(number, drop)
-        while len(window) >= WINDOW_PER_WORKER * pool.workers:
+            continue
+        job = _Job(number, item, page)
+        window.append(job)
+        if page is not None:
+            gathered.append(job)
+            held = sum(len(j.page[0]) for j in gathered if j.page is not None)
+            if len(gathered) >= pages_per_job or held >= JOB_HTML_CHARS:
+                hand_over()
+        while len(window) >= size:
+            if window[0].page is not None and window[0].answer is None:
+                hand_over()  # the page to wait for first must be in a worker
             if (done := _finished(chain, window)) is not None:
                 yield done
+    if gathered:
+        hand_over()
     while window:
         if (done := _finished(chain, window)) is not None:
             yield done
 
 
-def _submitted(chain: PipelineChain, number: int, item: ArticleItem) -> _Job:
-    """Hand an HTML record's page to a worker (raise DropItem for one without HTML)."""
-    if item.text is not None:
-        return _Job(number, item, None)
-    return _Job(number, item, chain.extract.submit(item))
-
-
 def _finished(chain: PipelineChain, window: deque[_Job]) -> tuple[int, ArticleItem] | None:
     """Take the window's first page off it, prepared (None if it is dropped)."""
     job = window[0]
-    if job.answer is not None:
+    if job.answer is not None:  # (a text record has none: it is prepared here)
         wait([job.answer])
         if _lost(job.answer) and not job.alone:
             _extract_lost_pages_alone(chain, window)

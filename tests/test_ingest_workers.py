@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from copycat import db
 from copycat.ingest import (
+    PAGES_PER_JOB,
     IngestResult,
     PipelineChain,
     _finished,
@@ -47,25 +48,31 @@ def _pairs(sessions: sessionmaker[Session]) -> set[tuple[str, str, str, float, s
         return {tuple(row) for row in rows}  # type: ignore[misc]
 
 
-def _ingest(url: str, lines: list[str], workers: int) -> tuple[IngestResult, PipelineChain]:
+def _ingest(
+    url: str, lines: list[str], workers: int, pages_per_job: int = 1
+) -> tuple[IngestResult, PipelineChain]:
     engine, sessions = db.open_database(url)
     with PipelineChain(sessions, standalone_stats(), workers=workers) as chain:
-        result = ingest_lines(lines, chain)
+        result = ingest_lines(lines, chain, pages_per_job=pages_per_job)
     engine.dispose()
     return result, chain
 
 
-def test_workers_store_the_articles_and_pairs_an_in_process_ingest_does(tmp_path: Path) -> None:
-    # text records (done in the ingest thread) and HTML pages (done in the workers) mixed:
-    # matching must still see every article in input order
+@pytest.mark.parametrize("pages_per_job", [1, PAGES_PER_JOB])
+def test_workers_store_the_articles_and_pairs_an_in_process_ingest_does(
+    tmp_path: Path, pages_per_job: int
+) -> None:
+    # text records (done in the ingest thread) and HTML pages (done in the workers, one or
+    # several a job) mixed: matching must still see every article in input order
     lines = [json.dumps(record) for record in build_corpus(80, seed=47).records]
     here, _ = _ingest(f"sqlite:///{tmp_path / 'here.db'}", lines, workers=0)
-    pooled, chain = _ingest(f"sqlite:///{tmp_path / 'pooled.db'}", lines, workers=2)
+    pooled, chain = _ingest(f"sqlite:///{tmp_path / 'pooled.db'}", lines, 2, pages_per_job)
 
     assert pooled.stored == here.stored == 80 and pooled.pairs == here.pairs > 10
     from_workers = chain.stats.get_value("fingerprint/by_extract_worker", 0)
     assert from_workers == sum('"html"' in line for line in lines) > 10
     assert chain.stats.get_value("extract/cpu_seconds") > 0  # the workers' time is counted
+    assert chain.stats.get_value("fingerprint/cpu_seconds") > 0  # and their fingerprints'
     pairs = {
         name: _pairs(db.open_database(f"sqlite:///{tmp_path / name}.db")[1])
         for name in ("here", "pooled")
@@ -83,8 +90,9 @@ def _long_page(paragraphs: int) -> str:
     return f"<html><head><title>A long report</title></head><body><article>{body}</article></body>"
 
 
+@pytest.mark.parametrize("pages_per_job", [1, 3])
 def test_pages_lost_with_a_killed_worker_are_extracted_again(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, pages_per_job: int
 ) -> None:
     records = build_corpus(20, seed=53).records
     # a page that keeps a worker busy for a while: the kill finds it in flight
@@ -95,7 +103,9 @@ def test_pages_lost_with_a_killed_worker_are_extracted_again(
     def killing_once_the_slow_page_is_in() -> Iterator[str]:
         for number, line in enumerate(lines):
             yield line
-            if number == 6:  # the slow page went to a worker with the line before
+            # the slow page (line 5) went to a worker with line 6 at the latest: in a job of
+            # three, with lines 3 and 6 (the HTML pages around it)
+            if number == 6:
                 time.sleep(0.05)  # (it takes ~0.3 s to extract)
                 for child in multiprocessing.active_children():
                     assert child.pid is not None
@@ -106,7 +116,9 @@ def test_pages_lost_with_a_killed_worker_are_extracted_again(
         caplog.at_level(logging.WARNING, logger="copycat.ingest"),
         PipelineChain(sessions, standalone_stats(), workers=1) as chain,
     ):
-        result = ingest_lines(killing_once_the_slow_page_is_in(), chain)
+        result = ingest_lines(
+            killing_once_the_slow_page_is_in(), chain, pages_per_job=pages_per_job
+        )
     assert "an extraction worker died" in caplog.text
     assert chain.stats.get_value("extract/dropped/worker_crashed") is None
     assert result.stored == len(lines)
@@ -132,12 +144,14 @@ def test_a_page_lost_with_a_worker_is_tried_alone_and_dropped_if_it_kills_that_o
     _, sessions = db.open_database(f"sqlite:///{tmp_path / 'alone.db'}")
     with PipelineChain(sessions, standalone_stats(), workers=1) as chain:
         # lost with a worker, never tried alone: extracted again in a fresh worker
-        window = deque([_Job(1, _item(records[0]), _broken())])
+        first = _item(records[0])
+        window = deque([_Job(1, first, chain.extract.page_job(first), _broken())])
         again = _finished(chain, window)
         assert again is not None and again[0] == 1 and again[1].article is not None
         assert not window
         # lost when it was extracted alone: the page is the cause, and it is dropped
-        window = deque([_Job(2, _item(records[1]), _broken(), alone=True)])
+        second = _item(records[1])
+        window = deque([_Job(2, second, chain.extract.page_job(second), _broken(), alone=True)])
         assert _finished(chain, window) is None and not window
     assert chain.stats.get_value("extract/dropped/worker_crashed") == 1
     assert chain.stats.get_value("extract/articles") == 1
