@@ -17,7 +17,7 @@ from scrapy.utils.test import get_crawler
 from copycat.urls import origin_of
 from crawler.items import ArticleItem
 from pipelines.extract import ExtractPipeline
-from pipelines.fingerprint import fingerprint_text
+from pipelines.fingerprint import FingerprintConfig, fingerprint_text
 from tests.corpus import build_corpus
 
 FETCHED = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
@@ -134,3 +134,34 @@ def test_a_dead_worker_drops_its_page_and_a_new_pool_takes_over() -> None:
         assert asyncio.run(scenario()).article is not None
     finally:
         pipeline.close_spider()
+
+
+def test_pages_handed_over_as_one_job_give_what_one_page_a_job_gives() -> None:
+    """``copycat ingest`` hands a worker several pages a job (extracted, then fingerprinted,
+    in a row): each page's answer, refusals too, is the one it gets alone."""
+    in_process = ExtractPipeline(min_chars=500, workers=0)
+    pooled = ExtractPipeline(min_chars=500, workers=1, fingerprint=FingerprintConfig())
+    items = [item for item in _items() if item.html is not None]
+    expected: list[object] = []
+    for item in items:
+        try:
+            expected.append(in_process.extract_item(item).article)
+        except DropItem as drop:
+            expected.append(str(drop))
+    pooled.open_spider()
+    try:
+        answers = pooled.submit_pages([pooled.page_job(item) for item in items])
+        got: list[object] = []
+        for item, answer in zip(items, answers, strict=True):
+            try:
+                done = pooled.from_worker(item, answer.result())
+            except DropItem as drop:
+                got.append(str(drop))
+                continue
+            assert done.article is not None
+            assert done.fingerprint == fingerprint_text(done.article.text)
+            got.append(done.article)
+    finally:
+        pooled.close_spider()
+    assert got == expected and len(got) >= 8
+    assert sum(isinstance(g, str) for g in got) == 2  # the short page and the binary one
