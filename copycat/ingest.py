@@ -395,7 +395,8 @@ next page, few enough that pages (a 20 MB one, say) do not pile up in memory."""
 PAGES_PER_JOB = 8
 """Pages a worker takes in one job when the input never stalls (a file): it extracts them all,
 then fingerprints them all, which keeps the fingerprint's data in the CPU's caches (see
-:func:`pipelines.extract.extract_pages_in_worker`). With two jobs a worker in the window."""
+:func:`pipelines.extract.extract_pages_in_worker`). The window then holds two jobs a worker
+and the one being gathered."""
 JOB_HTML_CHARS = 2_000_000
 """A job is handed over early once its pages hold this much HTML: big pages do not pile up."""
 

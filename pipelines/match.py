@@ -415,8 +415,8 @@ def own_shares(parts: Sequence[Sequence[tuple[int, ...]]]) -> list[float]:
     One sweep over the spans' ends, not every span against every other: fifty pages of
     thousands of passages each (a hostile site's shuffled twins) would have taken hours.
     """
-    ends = [np.array(spans, dtype=np.int64).reshape(-1, 2) for spans in parts]
-    bounds = np.unique(np.concatenate([e.ravel() for e in ends]))
+    spans_of = [np.array(spans, dtype=np.int64).reshape(-1, 2) for spans in parts]
+    bounds = np.unique(np.concatenate([spans.ravel() for spans in spans_of]))
     widths = np.diff(bounds)
 
     def layers(spans: np.ndarray) -> np.ndarray:
@@ -426,9 +426,9 @@ def own_shares(parts: Sequence[Sequence[tuple[int, ...]]]) -> list[float]:
         np.add.at(steps, np.searchsorted(bounds, spans[:, 1]), -1)
         return np.cumsum(steps)[:-1]
 
-    everyone = layers(np.concatenate(ends))
+    everyone = layers(np.concatenate(spans_of))
     shares = []
-    for spans in ends:
+    for spans in spans_of:
         own = layers(spans)
         shared = int((own * (everyone - own) * widths).sum())
         shares.append(1 - shared / (int((spans[:, 1] - spans[:, 0]).sum()) or 1))
