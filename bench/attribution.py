@@ -65,13 +65,7 @@ from thesaurus import KEPT_WORDS, Spinner, load_thesaurus
 
 from copycat.db import open_database
 from copycat.demo.text import NewsWriter
-from copycat.ingest import (
-    PAGES_PER_JOB,
-    PipelineChain,
-    ingest_lines,
-    parse_record,
-    standalone_stats,
-)
+from copycat.ingest import PipelineChain, ingest_lines, parse_record, standalone_stats
 from copycat.models import Article, Match
 from crawler.items import ArticleItem
 from pipelines.extract import default_workers
@@ -780,7 +774,7 @@ def run_corpus(args: argparse.Namespace) -> dict[str, object]:
         # What `copycat ingest` does: extraction and fingerprinting in the workers (or here,
         # with --workers 0), matching and storing in a writer thread, in order.
         with chain:  # the workers are stopped (and their CPU counted) when it is done
-            ingested = ingest_lines(records(), chain, pages_per_job=PAGES_PER_JOB)
+            ingested = ingest_lines(records(), chain)
         stored = ingested.stored
         stages = ("extract", "fingerprint", "match", "store")
         stage_time = {stage: chain.stats.get_value(f"{stage}/seconds", 0.0) for stage in stages}

@@ -96,7 +96,7 @@ def _pipeline_row(
     structure, against bare trafilatura on the same pages (timed just before).
     """
     from copycat.db import open_database
-    from copycat.ingest import PAGES_PER_JOB, PipelineChain, ingest_lines, standalone_stats
+    from copycat.ingest import PipelineChain, ingest_lines, standalone_stats
 
     with tempfile.TemporaryDirectory() as tmp:
         _, sessions = open_database(f"sqlite:///{tmp}/bench.db")
@@ -106,7 +106,7 @@ def _pipeline_row(
             for html, i in pages
         )
         started = time.perf_counter()
-        stored = ingest_lines(lines, chain, pages_per_job=PAGES_PER_JOB).stored
+        stored = ingest_lines(lines, chain).stored
         seconds = time.perf_counter() - started
         stage_seconds = {
             stage: chain.stats.get_value(f"{stage}/seconds", 0.0)

@@ -54,7 +54,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from thesaurus import Spinner, load_thesaurus
 
 from copycat.db import WAL_CHECKPOINT_PAGES, make_engine, open_database
-from copycat.ingest import PAGES_PER_JOB, PipelineChain, ingest_lines, standalone_stats
+from copycat.ingest import PipelineChain, ingest_lines, standalone_stats
 from copycat.models import Article, LshBucket, Site
 from copycat.queries import attribute_document
 from pipelines.match import DocumentView, candidate_plan
@@ -271,7 +271,7 @@ def ingest_with_workers_ms(chain: PipelineChain, pages: list[tuple[Doc, str]]) -
     lines = [dated_record(doc, html) for doc, html in pages]
     write_back(chain.store.sessions)
     started = time.perf_counter()
-    ingest_lines(lines, chain, pages_per_job=PAGES_PER_JOB)
+    ingest_lines(lines, chain)
     write_back(chain.store.sessions)
     return (time.perf_counter() - started) / len(pages) * 1000
 

@@ -23,13 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from copycat import db
 from copycat.config import database_url
 from copycat.fetch import FetchError, fetch_page
-from copycat.ingest import (
-    PAGES_PER_JOB,
-    IngestResult,
-    PipelineChain,
-    ingest_lines,
-    standalone_stats,
-)
+from copycat.ingest import IngestResult, PipelineChain, ingest_lines, standalone_stats
 from copycat.models import SITE_ROLES, CrawlRun
 from copycat.queries import (
     CSV_FIELDS,
@@ -209,8 +203,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             )
 
     with chain, path.open(encoding="utf-8", errors="replace") as lines:
-        # a file never stalls: each worker takes its pages several at a time
-        result = ingest_lines(lines, chain, progress, pages_per_job=PAGES_PER_JOB)
+        result = ingest_lines(lines, chain, progress)
     if tty:
         sys.stderr.write("\n")
     for number, reason in result.bad_lines:

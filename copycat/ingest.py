@@ -333,12 +333,24 @@ def iter_lines(lines: Iterable[str]) -> Iterator[tuple[int, str]]:
             yield number, line
 
 
+WINDOW_PER_WORKER = 4
+"""Pages handed to the worker processes at once, per worker: enough that none waits for the
+next page, few enough that pages (a 20 MB one, say) do not pile up in memory."""
+PAGES_PER_JOB = 8
+"""Pages a worker takes in one job when the input never stalls (a file): it extracts them all,
+then fingerprints them all, which keeps the fingerprint's data in the CPU's caches (see
+:func:`pipelines.extract.extract_pages_in_worker`). The window then holds two jobs a worker
+and the one being gathered."""
+JOB_HTML_CHARS = 2_000_000
+"""A job is handed over early once its pages hold this much HTML: big pages do not pile up."""
+
+
 def ingest_lines(
     lines: Iterable[str],
     chain: PipelineChain,
     on_progress: Callable[[IngestResult], None] | None = None,
     commit_delay: float = 1.0,
-    pages_per_job: int = 1,
+    pages_per_job: int = PAGES_PER_JOB,
 ) -> IngestResult:
     """Ingest JSONL lines through ``chain``; bad lines are recorded and skipped.
 
@@ -346,8 +358,8 @@ def ingest_lines(
     processes) while a writer thread matches and stores the ones before them, in input order
     (see :class:`_DatabaseWriter`); an article is committed at most ``commit_delay`` seconds
     after it was written. ``pages_per_job``: pages a worker takes at once (see
-    :data:`PAGES_PER_JOB`); more than one only for lines that never stall, such as a file's,
-    since a job is handed over once its pages have been read.
+    :data:`PAGES_PER_JOB`). A job is handed over once its pages have been read, so lines that
+    may stall (a pipe a live process writes) want 1.
     """
     result = IngestResult()
     items = _parsed(lines, result)
@@ -389,18 +401,6 @@ def _prepared_here(
             _log_drop(number, drop)
 
 
-WINDOW_PER_WORKER = 4
-"""Pages handed to the worker processes at once, per worker: enough that none waits for the
-next page, few enough that pages (a 20 MB one, say) do not pile up in memory."""
-PAGES_PER_JOB = 8
-"""Pages a worker takes in one job when the input never stalls (a file): it extracts them all,
-then fingerprints them all, which keeps the fingerprint's data in the CPU's caches (see
-:func:`pipelines.extract.extract_pages_in_worker`). The window then holds two jobs a worker
-and the one being gathered."""
-JOB_HTML_CHARS = 2_000_000
-"""A job is handed over early once its pages hold this much HTML: big pages do not pile up."""
-
-
 @dataclass
 class _Job:
     """A page in the workers' window: its line, its item and its worker's answer to come."""
@@ -430,13 +430,13 @@ def _prepared_in_workers(
     pool = chain.extract.pool
     assert pool is not None
     window: deque[_Job] = deque()
-    gathered: list[_Job] = []  # pages read for the next job, not handed over yet
+    gathered: list[tuple[_Job, PageJob]] = []  # read for the next job, not handed over yet
     # the pages in the workers, and those of the job being gathered
     size = pool.workers * max(WINDOW_PER_WORKER, 2 * pages_per_job) + pages_per_job - 1
 
     def hand_over() -> None:
-        answers = chain.extract.submit_pages([job.page for job in gathered if job.page is not None])
-        for job, answer in zip(gathered, answers, strict=True):
+        answers = chain.extract.submit_pages([page for _, page in gathered])
+        for (job, _), answer in zip(gathered, answers, strict=True):
             job.answer = answer
         gathered.clear()
 
@@ -449,8 +449,8 @@ def _prepared_in_workers(
         job = _Job(number, item, page)
         window.append(job)
         if page is not None:
-            gathered.append(job)
-            held = sum(len(j.page[0]) for j in gathered if j.page is not None)
+            gathered.append((job, page))
+            held = sum(len(html) for _, (html, _) in gathered)
             if len(gathered) >= pages_per_job or held >= JOB_HTML_CHARS:
                 hand_over()
         while len(window) >= size:

@@ -43,7 +43,6 @@ import numpy as np
 from pipelines.fingerprint import (
     PLACEHOLDER_HASH,
     STOPWORDS,
-    TEXT_CACHE_CHARS,
     Tokens,
     WordTable,
     analyse,
@@ -210,7 +209,7 @@ class Profile:
         return _token_names_or_numbers(self.text)
 
 
-@cached_by_text(256, TEXT_CACHE_CHARS)
+@cached_by_text(256)
 def _token_names_or_numbers(text: str) -> np.ndarray:
     marked = names_or_numbers(analyse(text).symbol_hashes)
     marked.flags.writeable = False  # shared by every caller of the cache

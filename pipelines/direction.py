@@ -24,7 +24,6 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from copycat.urls import canonicalise, origin_of
-from pipelines.fingerprint import TEXT_CACHE_CHARS
 from pipelines.textcache import cached_by_text
 
 if TYPE_CHECKING:
@@ -70,7 +69,7 @@ def credit_line(copy_text: str, original: DocumentView) -> bool:
     return any(name in line for line in _credit_lines(copy_text) for name in names)
 
 
-@cached_by_text(1024, TEXT_CACHE_CHARS)
+@cached_by_text(1024)
 def _credit_lines(text: str) -> tuple[str, ...]:
     """The short lines of ``text`` that hold a credit word, lower-cased.
 

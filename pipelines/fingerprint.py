@@ -115,13 +115,7 @@ class Tokens:
         return list(zip(self.starts.tolist(), self.ends.tolist(), strict=True))
 
 
-TEXT_CACHE_CHARS = 4_000_000
-"""Characters of text whose tokens (and analysis, names) a process keeps: 512 articles of
-3 KB need 1.5 M; a few pages near the extract stage's 1 M characters fill it (some 15 bytes
-a character)."""
-
-
-@cached_by_text(512, TEXT_CACHE_CHARS)
+@cached_by_text(512)
 def tokenize(text: str) -> Tokens:
     """Split ``text`` into lower-cased NFKC words (runs of ``\\w``, inner apostrophes kept),
     remembering where each one stands.
@@ -520,7 +514,7 @@ PLACEHOLDER_HASH = np.uint64(word_hash(PLACEHOLDER))
 _BREAK_HASH = np.uint64(word_hash(BREAK))
 
 
-@cached_by_text(512, TEXT_CACHE_CHARS)
+@cached_by_text(512)
 def analyse(text: str) -> TextAnalysis:
     """Return the (cached) tokens, quotation mask and skeleton symbols of ``text``.
 

@@ -19,6 +19,11 @@ from typing import Generic, TypeVar
 
 Value = TypeVar("Value")
 
+TEXT_CACHE_CHARS = 4_000_000
+"""Characters of text a function's cache keeps by default: 512 articles of 3 KB need 1.5 M; a
+few pages near the extract stage's 1 M characters fill it (their tokens and analysis take some
+15 bytes a character)."""
+
 
 class TextCache(Generic[Value]):
     """The values of the texts met last, newest last, within ``entries`` and ``chars``."""
@@ -90,7 +95,7 @@ class TextCachedFunction(Generic[Value]):
 
 
 def cached_by_text(
-    entries: int, chars: int
+    entries: int, chars: int = TEXT_CACHE_CHARS
 ) -> Callable[[Callable[[str], Value]], TextCachedFunction[Value]]:
     """Decorate a function of one text to remember its results (see :class:`TextCache`)."""
 

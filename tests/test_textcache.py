@@ -7,8 +7,8 @@ from threading import Thread
 
 from copycat.demo.text import NewsWriter
 from pipelines.extract import MAX_TEXT_CHARS
-from pipelines.fingerprint import TEXT_CACHE_CHARS, analyse, tokenize
-from pipelines.textcache import TextCache, cached_by_text
+from pipelines.fingerprint import analyse, tokenize
+from pipelines.textcache import TEXT_CACHE_CHARS, TextCache, cached_by_text
 
 
 def test_the_least_recently_used_entry_goes_first() -> None:
