@@ -697,6 +697,58 @@ def _chains(
     return chains
 
 
+MAX_SHORT_LINKS = 2
+"""Most short sentences a run takes in at each end (:func:`_with_short_links`)."""
+
+
+def _with_short_links(
+    a: Profile,
+    b: Profile,
+    chains: list[list[SentencePair]],
+    aligned: list[SentencePair],
+    config: AlignConfig,
+) -> list[list[SentencePair]]:
+    """Extend each chain at both ends by sentences too short to align (under
+    ``min_shared_keys`` content keys: "This is more than a theory.") that sit next to it in
+    both texts, are aligned with nothing, and are copied word for word or spun.
+
+    An excerpt is a run of sentences; its short ones share too few content words to be
+    aligned on their own, but the same short sentence next to a copied run, in both texts, is
+    part of what was copied. They are links, as short aligned sentences are: they add no words.
+    """
+    taken_a = {pair.a for pair in aligned}
+    taken_b = {pair.b for pair in aligned}
+
+    def link(i: int, j: int) -> SentencePair | None:
+        if not (0 <= i < len(a.sentences) and 0 <= j < len(b.sentences)):
+            return None
+        if i in taken_a or j in taken_b or a.sentences[i].quote or b.sentences[j].quote:
+            return None
+        if a.content.sizes[i] >= config.min_shared_keys:
+            return None  # long enough to align: unaligned, it was not copied
+        pair = SentencePair(i, j, 0.0)
+        return pair if _sentence_copied(a, b, pair) else None
+
+    extended = []
+    for chain in chains:
+        before: list[SentencePair] = []
+        after: list[SentencePair] = []
+        for _ in range(MAX_SHORT_LINKS):
+            first = before[0] if before else chain[0]
+            found = link(first.a - 1, first.b - 1)
+            if found is None:
+                break
+            before.insert(0, found)
+        for _ in range(MAX_SHORT_LINKS):
+            last = after[-1] if after else chain[-1]
+            found = link(last.a + 1, last.b + 1)
+            if found is None:
+                break
+            after.append(found)
+        extended.append([*before, *chain, *after])
+    return extended
+
+
 def _longest_run(
     a: Profile, b: Profile, chains: list[list[SentencePair]], config: AlignConfig
 ) -> tuple[int, int]:
@@ -982,7 +1034,7 @@ def align_profiles(a: Profile, b: Profile, config: AlignConfig = AlignConfig()) 
     )
     ordered = sorted(pairs, key=lambda p: p.a)
     runs = _chains(ordered, RUN_STEPS)
-    longest, run_words = _longest_run(a, b, runs, config)
+    longest, run_words = _longest_run(a, b, _with_short_links(a, b, runs, pairs, config), config)
     quoted_run, quoted_run_words = _quoted_excerpt(a, b, runs, config.min_run_keys)
     whole_a = sum(a.sentences[p.a].end - a.sentences[p.a].start for p in covering)
     whole_b = sum(b.sentences[p.b].end - b.sentences[p.b].start for p in covering)

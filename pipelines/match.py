@@ -67,7 +67,7 @@ __all__ = [
     "verify",
 ]
 
-METHOD_VERSION = "sentence-align/8"
+METHOD_VERSION = "sentence-align/9"
 """Recorded with every pair, so ``rematch`` knows which pairs an older method made.
 
 4: fewer band rows an article (~87 instead of ~115: a 20-band word view, a 14-band skeleton view,
@@ -102,7 +102,11 @@ synonym phrase that keeps its word ("month" → "calendar month") is still spun,
 words are added than swapped and none of them is a name or a number. When nothing but the text
 tells the direction, the side holding reporting the other lacks, while the other holds none of
 its own, is the original (:func:`pipelines.direction.reporting_direction`). Fingerprints as
-7's: ``copycat rematch`` verifies again."""
+7's: ``copycat rematch`` verifies again.
+9: an excerpt's run takes in the short sentences next to it, in both texts, that are too short
+to align on their own and are copied word for word or spun ("This is more than a theory."):
+two long sentences and such a short one are an excerpt of three. Fingerprints as 7's:
+``copycat rematch`` verifies again."""
 
 
 def older_method_advice(pairs: int) -> str:

@@ -992,6 +992,34 @@ def test_short_sentences_naming_something_carry_an_excerpt() -> None:
     assert not is_copy(alignment)
 
 
+COUNCIL_STORY = [
+    "The council met in Eastbury on Tuesday to set the budget for the coming year.",
+    "Engineers from Northfield presented three plans for repairing the old sea wall that evening.",
+    "The cheapest would cost four million pounds and take until the spring of 2028 to finish.",
+    "Nobody was surprised.",
+    "Board members chose the second plan after a long debate that ran past midnight.",
+]
+
+
+def test_a_short_sentence_copied_next_to_a_run_makes_it_an_excerpt() -> None:
+    """Two long sentences and a short one copied after them (word for word or spun) are an
+    excerpt of three: the short one shares too few words to align, but it is the original's
+    next sentence in both texts. A short line of the page's own in its place adds nothing."""
+    story = profile(" ".join(COUNCIL_STORY))
+    for short in ("Nobody was surprised.", "Nobody was astonished."):
+        page = profile(_excerpt_page(*COUNCIL_STORY[1:3], short))
+        alignment = align_profiles(page, story)
+        assert len(alignment.pairs) == 2  # the short sentence aligns with nothing
+        assert (alignment.longest_run, alignment.run_words) == (3, 30)
+        assert alignment.a_coverage < 0.5 and is_copy(alignment)
+    own_line = profile(_excerpt_page(*COUNCIL_STORY[1:3], "Readers wrote in."))
+    alignment = align_profiles(own_line, story)
+    assert alignment.longest_run == 2 and not is_copy(alignment)
+    # a short sentence links a run; it does not make one of a single long sentence
+    alone = profile(_excerpt_page(COUNCIL_STORY[2], "Nobody was surprised."))
+    assert align_profiles(alone, story).longest_run == 0
+
+
 def test_sentences_copied_out_of_order_are_a_copy() -> None:
     """Every other sentence of the story, each a paragraph of its own, last first: no run and
     no order left, but each sentence is the story's own."""
