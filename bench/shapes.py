@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from pathlib import Path
@@ -116,6 +117,80 @@ def reworked_40(paragraphs: list[str], rng: random.Random, others: list[Article]
     return kept
 
 
+def _joined(first: str, second: str) -> str:
+    """Two sentences as one, joined with a semicolon: the first's full stop goes and the
+    second's capital too, unless it starts with a name or an acronym."""
+    if first.endswith("."):
+        first = first[:-1]
+    word = second.split(" ", 1)[0]
+    if word[:1].isupper() and word[1:].islower() and word not in ("I", "I'm"):
+        second = word.lower() + second[len(word) :]
+    return f"{first}; {second}"
+
+
+def joined_sentences(paragraphs: list[str], rng: random.Random, others: list[Article]) -> list[str]:
+    """Every two sentences of a paragraph joined into one (a rewriter's merge): a copy's
+    sentences are then no longer the original's, one for one."""
+    copy = []
+    for paragraph in paragraphs:
+        sentences = SENTENCE_END.split(paragraph)
+        pairs = [sentences[i : i + 2] for i in range(0, len(sentences), 2)]
+        copy.append(" ".join(_joined(*pair) if len(pair) == 2 else pair[0] for pair in pairs))
+    return copy
+
+
+CLAUSE = re.compile(r", (?:and|but|which|while|after|as) ")
+"""Where :func:`split_sentences` cuts a long sentence."""
+
+
+def split_sentences(paragraphs: list[str], rng: random.Random, others: list[Article]) -> list[str]:
+    """Sentences cut in two at a clause (", and ..." → ". And ..."), where the first part
+    holds forty characters or more: the rewriter's other move."""
+    copy = []
+    for paragraph in paragraphs:
+        sentences = []
+        for sentence in SENTENCE_END.split(paragraph):
+            cut = CLAUSE.search(sentence, 40)
+            if cut is None:
+                sentences.append(sentence)
+                continue
+            rest = sentence[cut.start() + 2 :]
+            sentences.append(f"{sentence[: cut.start()]}. {rest[:1].upper()}{rest[1:]}")
+        copy.append(" ".join(sentences))
+    return copy
+
+
+def joined_run(paragraphs: list[str], rng: random.Random, others: list[Article]) -> list[str]:
+    """A run of 45 % of the paragraphs (:func:`stitched_run`), its sentences joined two by
+    two: a partial copy whose sentences are not the original's."""
+    return joined_sentences(stitched_run(paragraphs, 0.45, rng), rng, others)
+
+
+TYPOGRAPHY = (
+    (re.compile(r"\bdo not\b"), "don't"),
+    (re.compile(r"\bis not\b"), "isn't"),
+    (re.compile(r"\bit is\b"), "it's"),
+    (re.compile(r"\bwill not\b"), "won't"),
+    (re.compile(r'"(?=\w)'), "\u201c"),
+    (re.compile(r'(?<=[\w.,!?])"'), "\u201d"),
+    (re.compile(r"'"), "\u2019"),
+    (re.compile(r" - "), " \u2014 "),
+    (re.compile(r"(?<=\d)%"), " per cent"),
+)
+"""A house style's rewrites, in order: contractions, then curly quotes and apostrophes,
+dashes, "per cent"."""
+
+
+def house_style(paragraphs: list[str], rng: random.Random, others: list[Article]) -> list[str]:
+    """Every paragraph in another outlet's house style (:data:`TYPOGRAPHY`)."""
+    copy = []
+    for paragraph in paragraphs:
+        for pattern, replacement in TYPOGRAPHY:
+            paragraph = pattern.sub(replacement, paragraph)
+        copy.append(paragraph)
+    return copy
+
+
 def excerpt_inside(hosts: int) -> Shape:
     """A 3-5 sentence excerpt (:func:`attribution.excerpt_of`) as one paragraph inside ``hosts``
     other-topic articles run together (a roundup page): the bench's excerpts sit among short
@@ -137,6 +212,10 @@ SHAPES: dict[str, tuple[Shape, tuple[float, ...]]] = {
     "sentence_paragraphs": (sentence_paragraphs, (0.0, 0.3, 0.5)),
     "every_other_paragraph": (every_other_paragraph, (0.0, 0.3, 0.5)),
     "reworked_40": (reworked_40, (0.15, 0.3)),
+    "joined_sentences": (joined_sentences, (0.0, 0.3, 0.5)),
+    "split_sentences": (split_sentences, (0.0, 0.3, 0.5)),
+    "joined_run_45": (joined_run, (0.0, 0.3, 0.5)),
+    "house_style": (house_style, (0.0, 0.3, 0.5)),
     "excerpt_in_article": (excerpt_inside(1), (0.0, 0.3)),
     "excerpt_in_roundup": (excerpt_inside(3), (0.0, 0.3)),
 }
