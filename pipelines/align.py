@@ -478,11 +478,42 @@ class AlignConfig:
 
 @dataclass(frozen=True, slots=True)
 class SentencePair:
-    """Sentence ``a`` of one text aligned with sentence ``b`` of the other."""
+    """Sentence ``a`` of one text aligned with sentence ``b`` of the other (or, when a
+    rewriter joined two sentences into one, two sentences of one text from ``a`` or ``b`` on
+    with one of the other: :func:`join_split_sentences`)."""
 
     a: int
     b: int
     similarity: float
+    a_span: int = 1
+    """Sentences of the first text in the pair, from ``a`` on."""
+    b_span: int = 1
+    """Sentences of the second text in the pair, from ``b`` on."""
+
+    @property
+    def a_range(self) -> range:
+        """The first text's sentences in the pair."""
+        return range(self.a, self.a + self.a_span)
+
+    @property
+    def b_range(self) -> range:
+        """The second text's sentences in the pair."""
+        return range(self.b, self.b + self.b_span)
+
+    @property
+    def a_last(self) -> int:
+        """The first text's last sentence in the pair."""
+        return self.a + self.a_span - 1
+
+    @property
+    def b_last(self) -> int:
+        """The second text's last sentence in the pair."""
+        return self.b + self.b_span - 1
+
+    @property
+    def sentences(self) -> int:
+        """Sentences the pair stands for: of the text whose two were joined in the other."""
+        return max(self.a_span, self.b_span)
 
 
 MAX_BLOCK_CELLS = 1 << 20
@@ -545,20 +576,129 @@ def _scored_candidates(
     shared = shared[kept]
     rows = kept + block.start
     top = _top_columns(shared, TOP_CANDIDATES)
-    top_shared = np.take_along_axis(shared, top, axis=1)
-    fewer_keys = np.minimum(a.content.sizes[rows, None], b.content.sizes[top])
-    content = np.divide(top_shared, fewer_keys, out=np.zeros(top.shape), where=fewer_keys > 0)
-    gram_shared = np.take_along_axis(a.grams.shared_with(b.grams, block)[kept], top, axis=1)
-    smaller = np.minimum(a.grams.sizes[rows, None], b.grams.sizes[top])
-    shape = np.divide(gram_shared, smaller, out=np.zeros(smaller.shape), where=smaller > 0)
+    similarity = _similarities(
+        np.take_along_axis(shared, top, axis=1),
+        np.minimum(a.content.sizes[rows, None], b.content.sizes[top]),
+        np.take_along_axis(a.grams.shared_with(b.grams, block)[kept], top, axis=1),
+        np.minimum(a.grams.sizes[rows, None], b.grams.sizes[top]),
+        b.quote[top] == a.quote[rows, None],
+        config,
+    )
+    return rows.tolist(), top.tolist(), similarity.tolist()
+
+
+def _similarities(
+    keys_shared: np.ndarray,
+    fewer_keys: np.ndarray,
+    grams_shared: np.ndarray,
+    fewer_grams: np.ndarray,
+    same_kind: np.ndarray,
+    config: AlignConfig,
+) -> np.ndarray:
+    """Similarity of sentence pairs from the content keys and skeleton grams they share and
+    the smaller side's counts of each (-1: the pair fails the overlap thresholds, or one is a
+    quotation and the other is not)."""
+    content = np.divide(
+        keys_shared, fewer_keys, out=np.zeros(keys_shared.shape), where=fewer_keys > 0
+    )
+    shape = np.divide(
+        grams_shared, fewer_grams, out=np.zeros(grams_shared.shape), where=fewer_grams > 0
+    )
     passes = (
-        (top_shared >= config.min_shared_keys)
-        & (b.quote[top] == a.quote[rows, None])
+        (keys_shared >= config.min_shared_keys)
+        & same_kind
         & (content >= config.min_content_overlap)
         & ((content >= config.strong_content_overlap) | (shape >= config.min_skeleton_overlap))
     )
-    similarity = np.where(passes, (content + shape) / 2, -1.0)
-    return rows.tolist(), top.tolist(), similarity.tolist()
+    return np.where(passes, (content + shape) / 2, -1.0)
+
+
+def _features(index: FeatureIndex, sentence: int) -> np.ndarray:
+    """The feature hashes of one sentence (distinct, as the index lists them)."""
+    end = int(index.sizes[: sentence + 1].sum())
+    return index.hashes[end - int(index.sizes[sentence]) : end]
+
+
+def _pair_similarity(a: Profile, b: Profile, i: int, j: int, config: AlignConfig) -> float:
+    """The similarity of sentence ``i`` of ``a`` and ``j`` of ``b`` (-1: they do not align),
+    as :func:`match_sentences` scores its candidates."""
+    keys = len(np.intersect1d(_features(a.content, i), _features(b.content, j)))
+    grams = len(np.intersect1d(_features(a.grams, i), _features(b.grams, j)))
+    return float(
+        _similarities(
+            np.array(keys),
+            np.array(min(a.content.sizes[i], b.content.sizes[j])),
+            np.array(grams),
+            np.array(min(a.grams.sizes[i], b.grams.sizes[j])),
+            np.array(a.quote[i] == b.quote[j]),
+            config,
+        )
+    )
+
+
+def _parts_of(whole: np.ndarray, first: np.ndarray, second: np.ndarray) -> bool:
+    """Whether two sentences are two parts of ``whole`` (content keys each): what each shares
+    with it is mostly its own. Near-identical template lines share the same words of it."""
+    one, other = np.intersect1d(first, whole), np.intersect1d(second, whole)
+    common = len(np.intersect1d(one, other))
+    return common * 2 <= min(len(one), len(other))
+
+
+def join_split_sentences(
+    a: Profile, b: Profile, pairs: list[SentencePair], config: AlignConfig = AlignConfig()
+) -> list[SentencePair]:
+    """Pair two neighbouring sentences of one text with the one sentence of the other that
+    holds them both (a rewriter joined them: "..., he said; the company..."), in either text.
+
+    :func:`match_sentences` aligns a sentence with one sentence: a joined sentence of ``a``
+    takes one of its two parts in ``b`` and leaves the other unaligned, and both parts in
+    ``a`` of a sentence joined in ``b`` align with it, one of them explaining nothing. Joined
+    here, the pair covers both parts, continues its run and diffs as one sentence. Two
+    sentences are joined only if each aligns with the whole one on its own, neither is a
+    quotation, and they are different parts of it (:func:`_parts_of`).
+    """
+    taken_b = {pair.b for pair in pairs}
+    narrative = ~(a.quote.astype(bool))
+
+    def keys(side: Profile, sentence: int) -> np.ndarray:
+        return _features(side.content, sentence)
+
+    def with_other_part(pair: SentencePair) -> SentencePair:
+        """``pair`` with the neighbour of its ``b`` sentence that is the rest of its ``a``."""
+        for other in (pair.b + 1, pair.b - 1):
+            if not (0 <= other < len(b.sentences)) or other in taken_b:
+                continue
+            if not b.alignable[other] or b.quote[other]:
+                continue
+            similarity = _pair_similarity(a, b, pair.a, other, config)
+            if similarity >= 0 and _parts_of(keys(a, pair.a), keys(b, pair.b), keys(b, other)):
+                taken_b.add(other)
+                return SentencePair(
+                    pair.a, min(pair.b, other), (pair.similarity + similarity) / 2, b_span=2
+                )
+        return pair
+
+    joined: list[SentencePair] = []
+    position = 0
+    while position < len(pairs):
+        pair = pairs[position]
+        after = pairs[position + 1] if position + 1 < len(pairs) else None
+        if (
+            after is not None
+            and after.a == pair.a + 1
+            and after.b == pair.b
+            and narrative[pair.a]
+            and narrative[after.a]
+            and _parts_of(keys(b, pair.b), keys(a, pair.a), keys(a, after.a))
+        ):
+            joined.append(
+                SentencePair(pair.a, pair.b, (pair.similarity + after.similarity) / 2, a_span=2)
+            )
+            position += 2
+            continue
+        joined.append(with_other_part(pair) if narrative[pair.a] else pair)
+        position += 1
+    return joined
 
 
 def _top_columns(scores: np.ndarray, k: int) -> np.ndarray:
@@ -651,8 +791,8 @@ def _passages(a: Profile, b: Profile, pairs: list[SentencePair]) -> list[Passage
     def close() -> None:
         if not run:
             return
-        a0, a1 = a.sentences[run[0].a].start, a.sentences[run[-1].a].end
-        b0, b1 = b.sentences[run[0].b].start, b.sentences[run[-1].b].end
+        a0, a1 = a.sentences[run[0].a].start, a.sentences[run[-1].a_last].end
+        b0, b1 = b.sentences[run[0].b].start, b.sentences[run[-1].b_last].end
         result.append(
             Passage(
                 a_words=(a0, a1),
@@ -663,7 +803,7 @@ def _passages(a: Profile, b: Profile, pairs: list[SentencePair]) -> list[Passage
         )
 
     for pair in sorted(pairs, key=lambda p: p.a):
-        if run and pair.a == run[-1].a + 1 and pair.b == run[-1].b + 1:
+        if run and pair.a == run[-1].a_last + 1 and pair.b == run[-1].b_last + 1:
             run.append(pair)
             continue
         close()
@@ -690,7 +830,7 @@ def _chains(
     for pair in ordered:
         if chains:
             last = chains[-1][-1]
-            if (pair.a - last.a, pair.b - last.b) in steps:
+            if (pair.a - last.a_last, pair.b - last.b_last) in steps:
                 chains[-1].append(pair)
                 continue
         chains.append([pair])
@@ -716,8 +856,8 @@ def _with_short_links(
     aligned on their own, but the same short sentence next to a copied run, in both texts, is
     part of what was copied. They are links, as short aligned sentences are: they add no words.
     """
-    taken_a = {pair.a for pair in aligned}
-    taken_b = {pair.b for pair in aligned}
+    taken_a = {i for pair in aligned for i in pair.a_range}
+    taken_b = {j for pair in aligned for j in pair.b_range}
 
     def link(i: int, j: int) -> SentencePair | None:
         if not (0 <= i < len(a.sentences) and 0 <= j < len(b.sentences)):
@@ -741,7 +881,7 @@ def _with_short_links(
             before.insert(0, found)
         for _ in range(MAX_SHORT_LINKS):
             last = after[-1] if after else chain[-1]
-            found = link(last.a + 1, last.b + 1)
+            found = link(last.a_last + 1, last.b_last + 1)
             if found is None:
                 break
             after.append(found)
@@ -773,16 +913,17 @@ def _longest_run(
         words = unquoted = 0
         similar = 0.0
         weak: list[SentencePair] = []  # counted sentences less alike than an excerpt's mean
-        for length, pair in enumerate(chain, start=1):
-            sentence = a.sentences[pair.a]
-            keys = a.content.sizes[pair.a]
-            if not sentence.quote and (
+        length = 0
+        for pair in chain:
+            length += pair.sentences
+            keys = _span_keys(a, pair.a_range)
+            if not a.sentences[pair.a].quote and (
                 keys >= config.min_run_keys
-                or (keys >= config.min_named_run_keys and a.specific[pair.a])
+                or (keys >= config.min_named_run_keys and _span_names(a, pair.a_range))
             ):
-                words += sentence.words
-                unquoted += 1
-                similar += pair.similarity
+                words += _span_words(a, pair.a_range)
+                unquoted += pair.sentences
+                similar += pair.similarity * pair.sentences
                 if pair.similarity < min_similarity:
                     weak.append(pair)
             if unquoted < 2 or (length, words) <= best:
@@ -883,27 +1024,48 @@ def copied_or_spun(
     return kept * 2 >= len(a_words) and added <= swapped
 
 
+def _span_words(side: Profile, span: range) -> int:
+    """Countable words of the sentences ``span`` of ``side``."""
+    return sum(side.sentences[i].words for i in span)
+
+
+def _span_keys(side: Profile, span: range) -> int:
+    """Content keys of the sentences ``span`` of ``side``."""
+    return int(side.content.sizes[span.start : span.stop].sum())
+
+
+def _span_names(side: Profile, span: range) -> bool:
+    """Whether one of the sentences ``span`` of ``side`` names something (outside quotes)."""
+    return bool(side.specific[span.start : span.stop].any())
+
+
+def _span_tokens(side: Profile, span: range) -> slice:
+    """The tokens of the sentences ``span`` of ``side``."""
+    return slice(side.sentences[span.start].start, side.sentences[span.stop - 1].end)
+
+
 def _sentence_copied(a: Profile, b: Profile, pair: SentencePair) -> bool:
     """Whether aligned sentences ``pair`` are one copied word for word or spun from the other
-    (:func:`copied_or_spun`; names and numbers only looked up when the words differ)."""
-    mine, theirs = a.sentences[pair.a], b.sentences[pair.b]
-    a_words = a.tokens.words[mine.start : mine.end]
-    b_words = b.tokens.words[theirs.start : theirs.end]
+    (:func:`copied_or_spun`; names and numbers only looked up when the words differ). Two
+    sentences joined into one are compared as one: the joined one's words are theirs."""
+    mine, theirs = _span_tokens(a, pair.a_range), _span_tokens(b, pair.b_range)
+    a_words = a.tokens.words[mine]
+    b_words = b.tokens.words[theirs]
     if a_words == b_words:
         return True
     return copied_or_spun(
         a_words,
         b_words,
-        a.names_or_numbers[mine.start : mine.end].tolist(),
-        b.names_or_numbers[theirs.start : theirs.end].tolist(),
+        a.names_or_numbers[mine].tolist(),
+        b.names_or_numbers[theirs].tolist(),
     )
 
 
-def _narrative(side: Profile, index: int, min_keys: int) -> bool:
-    """Whether a sentence is the reporter's own text, long enough to prove copying: not a
-    quotation (independent reports share those), with ``min_keys`` content keys (a short
-    generic line is boilerplate that many pages hold)."""
-    return not side.sentences[index].quote and side.content.sizes[index] >= min_keys
+def _narrative(side: Profile, span: range, min_keys: int) -> bool:
+    """Whether sentences (one, or two joined in the other text) are the reporter's own text,
+    long enough to prove copying: not a quotation (independent reports share those), with
+    ``min_keys`` content keys (a short generic line is boilerplate that many pages hold)."""
+    return not side.sentences[span.start].quote and _span_keys(side, span) >= min_keys
 
 
 def unaligned_reporting(side: Profile, aligned: Iterable[int]) -> int:
@@ -920,8 +1082,8 @@ def unaligned_reporting(side: Profile, aligned: Iterable[int]) -> int:
 
 
 def _names_something(a: Profile, b: Profile, pair: SentencePair) -> bool:
-    """Whether either of two aligned sentences holds a name or a number outside quotations."""
-    return bool(a.specific[pair.a] or b.specific[pair.b])
+    """Whether either side of aligned sentences holds a name or a number outside quotations."""
+    return _span_names(a, pair.a_range) or _span_names(b, pair.b_range)
 
 
 def _quoted_excerpt(
@@ -940,9 +1102,9 @@ def _quoted_excerpt(
 
     def narrative_left_out(previous: SentencePair, pair: SentencePair) -> bool:
         """Whether a narrative sentence of either text lies between two aligned ones."""
-        return (pair.a - previous.a == 2 and _narrative(a, pair.a - 1, min_keys)) or (
-            pair.b - previous.b == 2 and _narrative(b, pair.b - 1, min_keys)
-        )
+        return (
+            pair.a - previous.a_last == 2 and _narrative(a, range(pair.a - 1, pair.a), min_keys)
+        ) or (pair.b - previous.b_last == 2 and _narrative(b, range(pair.b - 1, pair.b), min_keys))
 
     for chain in chains:
         if not any(a.sentences[pair.a].quote for pair in chain):
@@ -955,12 +1117,12 @@ def _quoted_excerpt(
             if sentence.quote:
                 length += 1
                 quotes += 1
-            elif _narrative(a, pair.a, min_keys):
+            elif _narrative(a, pair.a_range, min_keys):
                 if not _sentence_copied(a, b, pair):
                     length = words = quotes = 0
                     continue
-                length += 1
-                words += sentence.words
+                length += pair.sentences
+                words += _span_words(a, pair.a_range)
             if quotes and words:
                 best = max(best, (length, words))
     return best
@@ -981,9 +1143,8 @@ def _diff(
     aligned = swapped = 0
     substitutions: list[tuple[str, str]] = []
     for pair in pairs:
-        sa, sb = a.sentences[pair.a], b.sentences[pair.b]
-        wa = a_words[sa.start : sa.end]
-        wb = b_words[sb.start : sb.end]
+        wa = a_words[_span_tokens(a, pair.a_range)]
+        wb = b_words[_span_tokens(b, pair.b_range)]
         if wa == wb:  # copied word for word, the common case: nothing to diff
             aligned += sum(w not in STOPWORDS for w in wa)
             continue
@@ -1025,10 +1186,14 @@ def _explaining(pairs: Iterable[SentencePair], min_similarity: float) -> list[Se
 def align_profiles(a: Profile, b: Profile, config: AlignConfig = AlignConfig()) -> Alignment:
     """Align two profiled texts; coverages count only words outside quotations, in sentence
     pairs alike enough to be copied (see :class:`AlignConfig`)."""
-    pairs = match_sentences(a, b, config)
+    pairs = join_split_sentences(a, b, match_sentences(a, b, config), config)
     covering = _explaining(pairs, config.min_covering_similarity)
-    covered_a = sum(a.sentences[p.a].words for p in covering)
-    covered_b = sum(b.sentences[p.b].words for p in covering)
+    # each sentence once, however many pairs it is in: a pair holding two joined sentences of
+    # b starts at the first, and a line of b's template aligned with the second is kept too
+    explained_a = {i for p in covering for i in p.a_range}
+    explained_b = {j for p in covering for j in p.b_range}
+    covered_a = sum(a.sentences[i].words for i in explained_a)
+    covered_b = sum(b.sentences[j].words for j in explained_b)
     specific_aligned = sum(
         1 for p in covering if not a.sentences[p.a].quote and _names_something(a, b, p)
     )
@@ -1036,8 +1201,8 @@ def align_profiles(a: Profile, b: Profile, config: AlignConfig = AlignConfig()) 
     runs = _chains(ordered, RUN_STEPS)
     longest, run_words = _longest_run(a, b, _with_short_links(a, b, runs, pairs, config), config)
     quoted_run, quoted_run_words = _quoted_excerpt(a, b, runs, config.min_run_keys)
-    whole_a = sum(a.sentences[p.a].end - a.sentences[p.a].start for p in covering)
-    whole_b = sum(b.sentences[p.b].end - b.sentences[p.b].start for p in covering)
+    whole_a = sum(a.sentences[i].end - a.sentences[i].start for i in explained_a)
+    whole_b = sum(b.sentences[j].end - b.sentences[j].start for j in explained_b)
     wholes = (whole_a / a.token_count if a.token_count else 0.0,
               whole_b / b.token_count if b.token_count else 0.0)  # fmt: skip
     reordered = any(x.b > y.b for x, y in pairwise(ordered))
@@ -1085,9 +1250,9 @@ def with_copied_sentences(
     copied = words = specific = 0
     for pair in _explaining(alignment.pairs, config.min_covering_similarity):
         # (aligned sentences are quotations on both sides or on neither: match_sentences)
-        if _narrative(a, pair.a, config.min_run_keys) and _sentence_copied(a, b, pair):
-            copied += 1
-            words += a.sentences[pair.a].words
+        if _narrative(a, pair.a_range, config.min_run_keys) and _sentence_copied(a, b, pair):
+            copied += pair.sentences
+            words += _span_words(a, pair.a_range)
             specific += _names_something(a, b, pair)
     return replace(alignment, copied_sentences=copied, copied_words=words, copied_specific=specific)
 

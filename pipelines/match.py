@@ -105,8 +105,11 @@ its own, is the original (:func:`pipelines.direction.reporting_direction`). Fing
 7's: ``copycat rematch`` verifies again.
 9: an excerpt's run takes in the short sentences next to it, in both texts, that are too short
 to align on their own and are copied word for word or spun ("This is more than a theory."):
-two long sentences and such a short one are an excerpt of three. Fingerprints as 7's:
-``copycat rematch`` verifies again."""
+two long sentences and such a short one are an excerpt of three. Two sentences a rewriter
+joined into one ("... the wall; the cheapest ...") pair with it together
+(:func:`pipelines.align.join_split_sentences`): both count as covered, the run goes on, and
+the word diff compares the joined sentence with both. Fingerprints as 7's: ``copycat
+rematch`` verifies again."""
 
 
 def older_method_advice(pairs: int) -> str:
@@ -334,8 +337,8 @@ def verify(
         return None
     alignment = with_evidence(a, b, alignment)
     reporting = (
-        unaligned_reporting(a, (pair.a for pair in alignment.pairs)),
-        unaligned_reporting(b, (pair.b for pair in alignment.pairs)),
+        unaligned_reporting(a, (i for pair in alignment.pairs for i in pair.a_range)),
+        unaligned_reporting(b, (j for pair in alignment.pairs for j in pair.b_range)),
     )
     new_is_copy, rule, direction_evidence = decide_direction(
         new, stored, alignment.substitutions, reporting

@@ -28,11 +28,13 @@ from pipelines.align import (
     clear_profiles,
     copied_or_spun,
     is_profiled,
+    join_split_sentences,
     load_profile,
     match_sentences,
     profile,
     profile_bytes,
     swapped_spans,
+    with_evidence,
 )
 from pipelines.direction import reporting_direction, text_direction
 from pipelines.fingerprint import (
@@ -1018,6 +1020,68 @@ def test_a_short_sentence_copied_next_to_a_run_makes_it_an_excerpt() -> None:
     # a short sentence links a run; it does not make one of a single long sentence
     alone = profile(_excerpt_page(COUNCIL_STORY[2], "Nobody was surprised."))
     assert align_profiles(alone, story).longest_run == 0
+
+
+def _joined(first: str, second: str) -> str:
+    """Two sentences as one, as a rewriter joins them: "... wall; the cheapest ..."."""
+    return f"{first.removesuffix('.')}; {second[0].lower()}{second[1:]}"
+
+
+def test_sentences_joined_two_by_two_pair_with_both_their_parts() -> None:
+    """A run of four sentences copied as two, each two joined: each joined sentence pairs
+    with both of its parts, so the run is four sentences long, and the original's four are
+    covered, in both directions. Before method 9 a joined sentence aligned with one part, and
+    the run, cut into steps of two, was none."""
+    story = profile(" ".join(HARBOUR_STORY))
+    joined = (_joined(*HARBOUR_STORY[1:3]), _joined(*HARBOUR_STORY[3:5]))
+    page = profile(_excerpt_page(*joined))
+    alignment = align_profiles(page, story)
+    first = alignment.pairs[0].a
+    assert [(p.a - first, p.b, p.a_span, p.b_span) for p in alignment.pairs] == [
+        (0, 1, 1, 2),
+        (1, 3, 1, 2),
+    ]
+    assert alignment.longest_run == 4 and alignment.a_coverage < 0.5 and is_copy(alignment)
+    assert alignment.b_coverage == pytest.approx(
+        sum(story.sentences[i].words for i in range(1, 5)) / story.words
+    )
+    evidence = with_evidence(page, story, alignment)
+    assert evidence.swapped_words == 0 and len(evidence.passages) == 1
+    # the other way round: two sentences of the story with one of the page
+    reverse = align_profiles(story, page)
+    assert [(p.a, p.a_span, p.b_span) for p in reverse.pairs] == [(1, 2, 1), (3, 2, 1)]
+    assert reverse.longest_run == 4 and is_copy(reverse)
+    assert reverse.a_coverage == pytest.approx(alignment.b_coverage)
+
+
+def test_a_joined_sentence_spun_diffs_as_one_sentence() -> None:
+    story = profile(" ".join(HARBOUR_STORY))
+    spun = _joined(
+        "Technologists from Northfield offered three plans for repairing the old sea wall.",
+        "The cheapest would price four million pounds and take until the spring of 2028 to end.",
+    )
+    page = profile(_excerpt_page(spun, _joined(*HARBOUR_STORY[3:5])))
+    evidence = with_evidence(page, story, align_profiles(page, story))
+    assert set(evidence.substitutions) == {
+        ("technologists", "engineers"),
+        ("offered", "presented"),
+        ("price", "cost"),
+        ("end", "finish"),
+    }
+
+
+def test_neighbouring_lines_that_share_the_same_words_of_one_line_are_not_joined() -> None:
+    """Two template lines next to each other both align with one such line of another page:
+    they share the same part of it, so they are two copies of it, not two parts of one."""
+    lines = (
+        "Do not forget to leave a comment below and let us know what you think of it.",
+        "Do not forget to tell your friends about this post and let us know what you think.",
+    )
+    one = profile(" ".join(("The council will publish its budget on Thursday.", *lines)))
+    other = profile("Do not forget to share this post and let us know what you think of it.")
+    pairs = match_sentences(one, other)
+    assert [(p.a, p.b) for p in pairs] == [(1, 0), (2, 0)]
+    assert join_split_sentences(one, other, pairs) == pairs
 
 
 def test_sentences_copied_out_of_order_are_a_copy() -> None:
