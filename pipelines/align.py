@@ -34,6 +34,7 @@ import difflib
 import re
 import struct
 import zlib
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from itertools import groupby, pairwise
@@ -937,8 +938,11 @@ def _longest_run(
     return best
 
 
-MAX_SWAP_WORDS = 3
-"""Longest run of words a spinner swaps at once, on either side ("proof" → "test copy")."""
+MAX_SWAP_WORDS = 4
+"""Longest run of words a spinner swaps at once, on either side: a word for a phrase ("proof"
+→ "test copy"), or two neighbouring words each for a word or a phrase ("murder sentences" →
+"garble judgment of conviction"), which a spinner swapping half the words often does (3
+before method 9)."""
 
 
 MAX_PHRASE_EXTRA_WORDS = 2
@@ -976,7 +980,8 @@ def copied_or_spun(
     b_fixed: Sequence[bool] = (),
 ) -> bool:
     """Whether one sentence is the other copied word for word or spun: words swapped one for
-    one (or for a short phrase), none moved, and at least half left as they were. A reporter
+    one (or for a short phrase), none moved (a word the diff sees swapped that is elsewhere in
+    the other sentence was moved; since method 9), and at least half left as they were. A reporter
     writing the same facts in their own words adds, drops and moves them. A synonym phrase that
     keeps its word ("late" → "of late") looks added to a diff: up to
     :data:`MAX_PHRASE_EXTRA_WORDS` such words at a place count, no more of them in all than
@@ -1001,12 +1006,23 @@ def copied_or_spun(
             for start, end in spans
             for k in range(start, end)
         )
+    a_counts, b_counts = Counter(a_words), Counter(b_words)
+
+    def moved(i1: int, i2: int, j1: int, j2: int) -> bool:
+        """Whether a word the diff sees swapped, added or dropped is in the other sentence as
+        often as in its own: it was moved there, not swapped for a synonym."""
+        return any(
+            w not in STOPWORDS and b_counts[w] >= a_counts[w] for w in a_words[i1:i2]
+        ) or any(w not in STOPWORDS and a_counts[w] >= b_counts[w] for w in b_words[j1:j2])
+
     kept = swapped = added = 0
     matcher = difflib.SequenceMatcher(None, a_words, b_words, autojunk=False)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         size = max(i2 - i1, j2 - j1)
         if op == "equal":
             kept += size
+        elif moved(i1, i2, j1, j2):
+            return False
         elif (
             op == "replace"
             and size <= MAX_SWAP_WORDS

@@ -866,11 +866,22 @@ def test_copied_or_spun_tells_swapped_words_from_rewriting() -> None:
     assert same(
         "The society said the winger would autograph a new bargain before the end of the month."
     )
-    # four words for one: rewritten
+    # two neighbouring words swapped, one of them for a phrase: four words for two (method 9)
+    assert same(
+        "The club said the winger would sign a fresh piece of business before the end of the month."
+    )
+    # five words for one: rewritten
     assert not same(
         "The club said the winger would put pen to paper on a new deal before the end of the month."
     )
+    # words moved, not swapped: the diff's "swaps" are words found elsewhere in the other
     assert not same("Before the end of the month the winger would sign a new deal, the club said.")
+    # a word swapped at one place and kept at another is swapped, not moved
+    twice = "The club said the deal was done and the winger said he was happy."
+    assert copied_or_spun(
+        tokenize(twice).words,
+        tokenize("The club stated the deal was done and the winger said he was happy.").words,
+    )
     assert not same("The club said the winger would sign a deal before the end of the month.")
     # a synonym phrase that keeps its word ("month" → "calendar month") adds one (method 8);
     # words added where nothing is swapped are an editor's
