@@ -838,24 +838,22 @@ def _chains(
     return chains
 
 
-MAX_SHORT_LINKS = 2
-"""Most short sentences a run takes in at each end (:func:`_with_short_links`)."""
+MAX_NEIGHBOUR_LINKS = 2
+"""Most unaligned neighbours a run takes in at each end (:func:`_with_copied_neighbours`)."""
 
 
-def _with_short_links(
-    a: Profile,
-    b: Profile,
-    chains: list[list[SentencePair]],
-    aligned: list[SentencePair],
-    config: AlignConfig,
+def _with_copied_neighbours(
+    a: Profile, b: Profile, chains: list[list[SentencePair]], aligned: list[SentencePair]
 ) -> list[list[SentencePair]]:
-    """Extend each chain at both ends by sentences too short to align (under
-    ``min_shared_keys`` content keys: "This is more than a theory.") that sit next to it in
-    both texts, are aligned with nothing, and are copied word for word or spun.
+    """Extend each chain at both ends by the sentences next to it in both texts that are
+    aligned with nothing and yet copied word for word or spun.
 
-    An excerpt is a run of sentences; its short ones share too few content words to be
-    aligned on their own, but the same short sentence next to a copied run, in both texts, is
-    part of what was copied. They are links, as short aligned sentences are: they add no words.
+    They share too few content words to align on their own: a short one ("This is more than
+    a theory."), or one whose content words the spinner swapped all but two of ("And he
+    repeated the feat" → "And he perennial the exploit"). Next to a copied run, in both texts,
+    they are part of what was copied, and count as its aligned sentences do: a short one links
+    the run and adds no words; a longer one adds its words, and, being less alike than a run's
+    mean asks, is one of the sentences that must each be copied (it is).
     """
     taken_a = {i for pair in aligned for i in pair.a_range}
     taken_b = {j for pair in aligned for j in pair.b_range}
@@ -865,8 +863,6 @@ def _with_short_links(
             return None
         if i in taken_a or j in taken_b or a.sentences[i].quote or b.sentences[j].quote:
             return None
-        if a.content.sizes[i] >= config.min_shared_keys:
-            return None  # long enough to align: unaligned, it was not copied
         pair = SentencePair(i, j, 0.0)
         return pair if _sentence_copied(a, b, pair) else None
 
@@ -874,13 +870,13 @@ def _with_short_links(
     for chain in chains:
         before: list[SentencePair] = []
         after: list[SentencePair] = []
-        for _ in range(MAX_SHORT_LINKS):
+        for _ in range(MAX_NEIGHBOUR_LINKS):
             first = before[0] if before else chain[0]
             found = link(first.a - 1, first.b - 1)
             if found is None:
                 break
             before.insert(0, found)
-        for _ in range(MAX_SHORT_LINKS):
+        for _ in range(MAX_NEIGHBOUR_LINKS):
             last = after[-1] if after else chain[-1]
             found = link(last.a_last + 1, last.b_last + 1)
             if found is None:
@@ -1215,7 +1211,7 @@ def align_profiles(a: Profile, b: Profile, config: AlignConfig = AlignConfig()) 
     )
     ordered = sorted(pairs, key=lambda p: p.a)
     runs = _chains(ordered, RUN_STEPS)
-    longest, run_words = _longest_run(a, b, _with_short_links(a, b, runs, pairs, config), config)
+    longest, run_words = _longest_run(a, b, _with_copied_neighbours(a, b, runs, pairs), config)
     quoted_run, quoted_run_words = _quoted_excerpt(a, b, runs, config.min_run_keys)
     whole_a = sum(a.sentences[i].end - a.sentences[i].start for i in explained_a)
     whole_b = sum(b.sentences[j].end - b.sentences[j].start for j in explained_b)

@@ -103,9 +103,10 @@ words are added than swapped and none of them is a name or a number. When nothin
 tells the direction, the side holding reporting the other lacks, while the other holds none of
 its own, is the original (:func:`pipelines.direction.reporting_direction`). Fingerprints as
 7's: ``copycat rematch`` verifies again.
-9: an excerpt's run takes in the short sentences next to it, in both texts, that are too short
-to align on their own and are copied word for word or spun ("This is more than a theory."):
-two long sentences and such a short one are an excerpt of three. Two sentences a rewriter
+9: an excerpt's run takes in the sentences next to it, in both texts, that share too few
+content words to align on their own (short, or spun but for two) and are copied word for
+word or spun ("This is more than a theory."): two long sentences and such a one are an
+excerpt of three. Two sentences a rewriter
 joined into one ("... the wall; the cheapest ...") pair with it together
 (:func:`pipelines.align.join_split_sentences`): both count as covered, the run goes on, and
 the word diff compares the joined sentence with both. A sentence spun at half its words has

@@ -1033,6 +1033,19 @@ def test_a_short_sentence_copied_next_to_a_run_makes_it_an_excerpt() -> None:
     assert align_profiles(alone, story).longest_run == 0
 
 
+def test_a_sentence_spun_past_aligning_next_to_a_run_makes_it_an_excerpt() -> None:
+    """A sentence whose content words were nearly all swapped shares too few to align, but
+    spun one word for one next to a copied run, in both texts, it is the run's third."""
+    cheered = "The crowd cheered loudly when the vote was finally announced."
+    story = profile(" ".join((*COUNCIL_STORY[:3], cheered, *COUNCIL_STORY[4:])))
+    spun = "The throng applauded noisily when the ballot was finally proclaimed."
+    page = profile(_excerpt_page(*COUNCIL_STORY[1:3], spun))
+    alignment = align_profiles(page, story)
+    assert len(alignment.pairs) == 2  # one content word left in common: it aligns with nothing
+    # it is copied (spun), with enough content words to count: its ten words count too
+    assert (alignment.longest_run, alignment.run_words) == (3, 40) and is_copy(alignment)
+
+
 def _joined(first: str, second: str) -> str:
     """Two sentences as one, as a rewriter joins them: "... wall; the cheapest ..."."""
     return f"{first.removesuffix('.')}; {second[0].lower()}{second[1:]}"
