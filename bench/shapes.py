@@ -216,8 +216,8 @@ SHAPES: dict[str, tuple[Shape, tuple[float, ...]]] = {
     "split_sentences": (split_sentences, (0.0, 0.3, 0.5)),
     "joined_run_45": (joined_run, (0.0, 0.3, 0.5)),
     "house_style": (house_style, (0.0, 0.3, 0.5)),
-    "excerpt_in_article": (excerpt_inside(1), (0.0, 0.3)),
-    "excerpt_in_roundup": (excerpt_inside(3), (0.0, 0.3)),
+    "excerpt_in_article": (excerpt_inside(1), (0.0, 0.3, 0.5)),
+    "excerpt_in_roundup": (excerpt_inside(3), (0.0, 0.3, 0.5)),
 }
 """Each shape and the spin rates it is measured at."""
 
