@@ -649,7 +649,8 @@ def join_split_sentences(
     a: Profile, b: Profile, pairs: list[SentencePair], config: AlignConfig = AlignConfig()
 ) -> list[SentencePair]:
     """Pair two neighbouring sentences of one text with the one sentence of the other that
-    holds them both (a rewriter joined them: "..., he said; the company..."), in either text.
+    holds them both (a rewriter joined them: "..., he said; the company..."), in either text;
+    ``pairs`` as :func:`match_sentences` gives them, in ``a``'s order.
 
     :func:`match_sentences` aligns a sentence with one sentence: a joined sentence of ``a``
     takes one of its two parts in ``b`` and leaves the other unaligned, and both parts in

@@ -106,14 +106,13 @@ its own, is the original (:func:`pipelines.direction.reporting_direction`). Fing
 9: an excerpt's run takes in the sentences next to it, in both texts, that share too few
 content words to align on their own (short, or spun but for two) and are copied word for
 word or spun ("This is more than a theory."): two long sentences and such a one are an
-excerpt of three. Two sentences a rewriter
-joined into one ("... the wall; the cheapest ...") pair with it together
-(:func:`pipelines.align.join_split_sentences`): both count as covered, the run goes on, and
-the word diff compares the joined sentence with both. A sentence spun at half its words has
-neighbouring swaps that the diff sees as one: a spun sentence may swap up to four words at one
-place (three before), and a word the diff sees swapped that stands elsewhere in the other
-sentence was moved, so the sentence is not spun. Fingerprints as 7's: ``copycat rematch``
-verifies again."""
+excerpt of three. Two sentences a rewriter joined into one ("... the wall; the cheapest
+...") pair with it together (:func:`pipelines.align.join_split_sentences`): both count as
+covered, the run goes on, and the word diff compares the joined sentence with both. A
+sentence spun at half its words has neighbouring swaps that the diff sees as one: a spun
+sentence may swap up to four words at one place (three before), and a word the diff sees
+swapped that stands elsewhere in the other sentence was moved, so the sentence is not spun.
+Fingerprints as 7's: ``copycat rematch`` verifies again."""
 
 
 def older_method_advice(pairs: int) -> str:

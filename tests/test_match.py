@@ -1079,6 +1079,7 @@ def test_sentences_joined_two_by_two_pair_with_both_their_parts() -> None:
 
 
 def test_a_joined_sentence_spun_diffs_as_one_sentence() -> None:
+    """The evidence of a joined sentence lists the words swapped in both of its parts."""
     story = profile(" ".join(HARBOUR_STORY))
     spun = _joined(
         "Technologists from Northfield offered three plans for repairing the old sea wall.",
