@@ -143,6 +143,16 @@ class FeatureIndex:
             sizes,
         )
 
+    def entries(self, rows: range) -> slice:
+        """Where the entries of the sentences ``rows`` lie in ``hashes`` and ``sentence``: one
+        slice, since they are listed sentence by sentence."""
+        first = int(self.sizes[: rows.start].sum())
+        return slice(first, first + int(self.sizes[rows.start : rows.stop].sum()))
+
+    def features(self, sentence: int) -> np.ndarray:
+        """The distinct feature hashes of one sentence."""
+        return self.hashes[self.entries(range(sentence, sentence + 1))]
+
     def shared_count(self, other: FeatureIndex) -> int:
         """Return how many distinct features the two texts share."""
         return len(np.intersect1d(self.distinct, other.distinct, assume_unique=True))
@@ -154,12 +164,8 @@ class FeatureIndex:
             hashes, sentence = self.hashes, self.sentence
             rows = range(len(self.sizes))
         else:
-            # the entries are listed sentence by sentence: the rows' are one slice
-            ends = np.cumsum(self.sizes, dtype=np.int64)
-            first = int(ends[rows.start - 1]) if rows.start else 0
-            last = int(ends[rows.stop - 1]) if rows.stop else 0
-            hashes = self.hashes[first:last]
-            sentence = self.sentence[first:last] - rows.start
+            taken = self.entries(rows)
+            hashes, sentence = self.hashes[taken], self.sentence[taken] - rows.start
         count, columns = len(rows), len(other.sizes)
         if not len(other.distinct) or not len(hashes):
             return np.zeros((count, columns), dtype=np.int64)
@@ -614,17 +620,11 @@ def _similarities(
     return np.where(passes, (content + shape) / 2, -1.0)
 
 
-def _features(index: FeatureIndex, sentence: int) -> np.ndarray:
-    """The feature hashes of one sentence (distinct, as the index lists them)."""
-    end = int(index.sizes[: sentence + 1].sum())
-    return index.hashes[end - int(index.sizes[sentence]) : end]
-
-
 def _pair_similarity(a: Profile, b: Profile, i: int, j: int, config: AlignConfig) -> float:
     """The similarity of sentence ``i`` of ``a`` and ``j`` of ``b`` (-1: they do not align),
     as :func:`match_sentences` scores its candidates."""
-    keys = len(np.intersect1d(_features(a.content, i), _features(b.content, j)))
-    grams = len(np.intersect1d(_features(a.grams, i), _features(b.grams, j)))
+    keys = len(np.intersect1d(a.content.features(i), b.content.features(j)))
+    grams = len(np.intersect1d(a.grams.features(i), b.grams.features(j)))
     return float(
         _similarities(
             np.array(keys),
@@ -663,7 +663,7 @@ def join_split_sentences(
     narrative = ~(a.quote.astype(bool))
 
     def keys(side: Profile, sentence: int) -> np.ndarray:
-        return _features(side.content, sentence)
+        return side.content.features(sentence)
 
     def with_other_part(pair: SentencePair) -> SentencePair:
         """``pair`` with the neighbour of its ``b`` sentence that is the rest of its ``a``."""
