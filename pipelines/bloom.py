@@ -1,0 +1,197 @@
+"""Bloom filters over band-index buckets: which buckets a sealed part of the index may hold.
+
+A filter answers "may this bucket be there?": never "no" for a bucket that is, "yes" for one
+that is not at about the false-positive rate it was sized for. Configured in those terms (a
+rate); the bit count (in steps of a fifth, so that filters of about as many buckets have one
+size) and the number of hash functions are derived from it and the number of buckets.
+Buckets are already 64-bit hashes; they are mixed once more (SplitMix64's finaliser) so that
+the filter does not depend on how well their halves were spread, then probed by double
+hashing inside one 512-bit block.
+
+A :class:`FilterStack` checks one document's buckets against many filters at once, in one
+vectorised gather: that is the band index's lookup of its sealed epochs (see
+``pipelines.epochs``).
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Self
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["BucketFilter", "FilterStack"]
+
+_FORMAT = 1
+"""Version of the serialised filter and of where its bits are (blocked, SplitMix64-mixed)."""
+_HEADER = struct.Struct("<BBxxIQ")  # format, hash functions, pad, 512-bit blocks, buckets
+_LOG2_BLOCK = 9
+_BLOCK = 1 << _LOG2_BLOCK
+_WORDS = _BLOCK // 64
+_MAX_HASHES = 16
+_MAX_BLOCKS = 1 << 32
+
+
+def _mixed(buckets: npt.ArrayLike) -> npt.NDArray[np.uint64]:
+    """SplitMix64's finaliser over the buckets (signed or not), as unsigned 64-bit words."""
+    z = np.asarray(buckets, dtype=np.int64).view(np.uint64).copy()
+    with np.errstate(over="ignore"):
+        z ^= z >> np.uint64(30)
+        z *= np.uint64(0xBF58476D1CE4E5B9)
+        z ^= z >> np.uint64(27)
+        z *= np.uint64(0x94D049BB133111EB)
+        z ^= z >> np.uint64(31)
+    return z
+
+
+def _positions(buckets: npt.ArrayLike, hashes: int, blocks: int) -> npt.NDArray[np.intp]:
+    """Bit positions, one row per bucket and one column per hash function.
+
+    Blocked: all of a bucket's bits lie in one 512-bit block (a cache line), chosen by the
+    hash's low half, and are spread in it by double hashing on its high half. Checking a
+    bucket against a filter then reads one cache line instead of one per hash function; the
+    price is a slightly higher false-positive rate for the same bits.
+    """
+    z = _mixed(buckets)
+    block = ((z & np.uint64(0xFFFFFFFF)) % np.uint64(blocks)) << np.uint64(_LOG2_BLOCK)
+    first = (z >> np.uint64(32)) & np.uint64(_BLOCK - 1)
+    step = ((z >> np.uint64(48)) & np.uint64(_BLOCK - 1)) | np.uint64(1)  # odd: all differ
+    probes = np.arange(hashes, dtype=np.uint64)
+    in_block = (first[:, None] + probes[None, :] * step[:, None]) & np.uint64(_BLOCK - 1)
+    return (block[:, None] | in_block).astype(np.intp)
+
+
+def _blocks_and_masks(
+    buckets: npt.ArrayLike, hashes: int, blocks: int
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.uint64]]:
+    """Each bucket's block number, and the bits it needs set there as eight 64-bit words."""
+    positions = _positions(buckets, hashes, blocks)
+    flags = np.zeros((len(positions), _BLOCK), dtype=bool)
+    flags[np.arange(len(positions))[:, None], positions & (_BLOCK - 1)] = True
+    masks = np.packbits(flags, axis=1, bitorder="little").view("<u8").astype(np.uint64)
+    return positions[:, 0] >> _LOG2_BLOCK, masks
+
+
+def _size_step(blocks: float) -> int:
+    """``blocks`` rounded up to a size step: 2^(n/4) for some n (steps of ~19 %).
+
+    Filters of sets of about one size get one size, so that they stack; and a filter is at
+    most a fifth larger than it needs to be.
+    """
+    return max(1, math.ceil(2 ** (math.ceil(4 * math.log2(blocks) - 1e-9) / 4) - 1e-9))
+
+
+def hashes_for(false_positive_rate: float) -> int:
+    """Hash functions for a false-positive rate: log2(1/rate), the optimum at the bits sized
+    for it. It depends on the rate alone, so every filter built for one rate has as many,
+    and filters of one size stack (see :class:`FilterStack`)."""
+    return min(_MAX_HASHES, max(1, round(math.log2(1 / false_positive_rate))))
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class BucketFilter:
+    """A Bloom filter of a set of buckets, packed into bytes (bit i is bit i % 8 of byte i // 8)."""
+
+    bits: npt.NDArray[np.uint8]
+    hashes: int
+    blocks: int
+    """512-bit blocks."""
+    buckets: int
+    """How many buckets went in (with repeats), for the log and the false-positive estimate."""
+
+    @classmethod
+    def of(cls, buckets: Sequence[int] | npt.NDArray[np.int64], false_positive_rate: float) -> Self:
+        """Build the filter of ``buckets``, sized for ``false_positive_rate``."""
+        if not 0.0 < false_positive_rate < 1.0:
+            raise ValueError(f"a false-positive rate is in (0, 1), not {false_positive_rate}")
+        count = len(buckets)
+        wanted = count * math.log(1 / false_positive_rate) / math.log(2) ** 2
+        blocks = min(_MAX_BLOCKS, _size_step(max(1.0, wanted / _BLOCK)))
+        hashes = hashes_for(false_positive_rate)
+        flags = np.zeros(blocks * _BLOCK, dtype=bool)
+        if count:
+            flags[_positions(buckets, hashes, blocks).ravel()] = True
+        return cls(np.packbits(flags, bitorder="little"), hashes, blocks, count)
+
+    def __contains__(self, bucket: int) -> bool:
+        positions = _positions([bucket], self.hashes, self.blocks)[0]
+        return bool(np.all((self.bits[positions >> 3] >> (positions & 7)) & 1))
+
+    @property
+    def expected_false_positive_rate(self) -> float:
+        """The rate a bucket that is not in the filter still passes, from its fill (the
+        unblocked filter's formula: blocks make it a little higher)."""
+        bits = self.blocks * _BLOCK
+        return float((1 - math.exp(-self.hashes * self.buckets / bits)) ** self.hashes)
+
+    def words(self) -> npt.NDArray[np.uint64]:
+        """The bits as (blocks, 8) little-endian 64-bit words: word w of a block holds its
+        bits 64w to 64w + 63."""
+        return self.bits.view("<u8").reshape(-1, _WORDS).astype(np.uint64, copy=False)
+
+    def to_bytes(self) -> bytes:
+        """Serialise the filter: a 12-byte header and the bit array."""
+        header = _HEADER.pack(_FORMAT, self.hashes, self.blocks, self.buckets)
+        return header + self.bits.tobytes()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Self:
+        """Read a filter written by :meth:`to_bytes`."""
+        version, hashes, blocks, count = _HEADER.unpack_from(data)
+        if version != _FORMAT:
+            raise ValueError(f"bucket filter of format {version}, this code reads {_FORMAT}")
+        bits = np.frombuffer(data, dtype=np.uint8, offset=_HEADER.size)
+        if len(bits) != blocks * _BLOCK // 8:
+            raise ValueError("bucket filter truncated or padded")
+        return cls(bits, hashes, blocks, count)
+
+
+class FilterStack:
+    """Filters checked together: which of them may hold each of a document's buckets.
+
+    Filters of one shape (bit count, hash functions) are kept block by block: block j of
+    every filter side by side. A document's bucket is then checked against all of them in
+    one contiguous read, instead of one cache miss a filter, so that checking a hundred
+    sealed epochs costs little more than checking one. Filters built for one false-positive
+    rate have one shape, or two (rows an epoch vary), so there are few groups.
+    """
+
+    def __init__(self) -> None:
+        self._groups: dict[tuple[int, int], tuple[list[int], npt.NDArray[np.uint64]]] = {}
+        """(blocks, hashes) → the filters' keys, and their blocks as (blocks, filters, 8)."""
+
+    def __len__(self) -> int:
+        return sum(len(keys) for keys, _ in self._groups.values())
+
+    def add(self, key: int, bucket_filter: BucketFilter) -> None:
+        """Add ``bucket_filter`` under ``key`` (what :meth:`hits` reports it by)."""
+        shape = (bucket_filter.blocks, bucket_filter.hashes)
+        column = bucket_filter.words()[:, None, :]
+        group = self._groups.get(shape)
+        if group is None:
+            self._groups[shape] = ([key], column.copy())
+        else:
+            keys, blocks = group
+            self._groups[shape] = ([*keys, key], np.concatenate([blocks, column], axis=1))
+
+    def hits(self, buckets: Sequence[int]) -> list[tuple[int, int]]:
+        """The (key, bucket) pairs whose filter says the bucket may be there."""
+        if not buckets or not self._groups:
+            return []
+        found: list[tuple[int, int]] = []
+        for (size, hashes), (keys, blocks) in self._groups.items():
+            block, mask = _blocks_and_masks(buckets, hashes, size)
+            wanted = mask[:, None, :]  # (buckets, 1, 8)
+            present = np.all(blocks[block] & wanted == wanted, axis=2)  # (buckets, filters)
+            for row, column in zip(*np.nonzero(present), strict=True):
+                found.append((keys[column], buckets[row]))
+        return found
+
+    def keys(self) -> Iterable[int]:
+        """The keys of the filters held."""
+        for keys, _ in self._groups.values():
+            yield from keys
