@@ -1,112 +1,179 @@
-"""Where the band index's per-document cost grows on SQLite: lookup, insert, commit, checkpoint.
+"""The band index alone on SQLite: per-document cost at 10k and 100k articles, epochs or not.
 
-Builds two band indexes of random rows (as many per article as a real article has) for 10k and
-100k articles in a scratch directory, then, for each, times what the store and match stages do
-to the index per new document: the candidate lookup, the insert of its rows and the commit,
-with SQLite's automatic WAL checkpoint on (every ``WAL_CHECKPOINT_PAGES`` pages, as copycat
-sets it) and off. With it off, nothing is written back to the database file during the timed
-documents, so the difference is what the checkpoints cost.
+Builds band indexes of random rows (as many per article as a real article has) for 10k and
+100k articles in a scratch directory, then times, for each, what the match and store stages
+do to the index per new document, as a crawl does it: the candidate lookup (copycat's own,
+through the sealed epochs' filters), the insert of the article's rows and the commit, with
+SQLite's automatic WAL checkpoints as copycat sets them, and the sealing of an epoch when one
+fills (amortised over the documents). The timed documents span a whole epoch, so every
+fill level of the newest epoch is in the mean, whatever the archive's size.
 
-    python bench/checkpoint.py /tmp/copycat-checkpoint      # ~5 min, ~1 GB of scratch files
+The baseline, in the same run: every row in one epoch that is never sealed, which is the band
+index as it was before epochs (one B-tree keyed by bucket).
+
+    python bench/checkpoint.py /tmp/copycat-checkpoint      # ~8 min, ~1 GB of scratch files
 """
 
 from __future__ import annotations
 
 import argparse
 import random
-import sqlite3
 import time
 from pathlib import Path
+from typing import cast
 
-from copycat.db import WAL_CHECKPOINT_PAGES, make_engine, upgrade
+from sqlalchemy import Table, insert, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from copycat.db import make_engine, session_factory, upgrade
+from copycat.models import EPOCH_ARTICLES, Article, Site, utcnow
+from pipelines.epochs import epoch_for_new, seal_epochs
 from pipelines.fingerprint import FingerprintConfig
-from pipelines.match import candidate_sql
+from pipelines.match import candidate_ids
 
 ANCHORS_PER_ARTICLE = 46
 """Anchors a BBC article indexes on average (``make bench-views`` prints the rows)."""
 _CONFIG = FingerprintConfig()
 ROWS_PER_ARTICLE = _CONFIG.bands_rows[0] + _CONFIG.skeleton_bands_rows[0] + ANCHORS_PER_ARTICLE
 """Bucket rows of a typical article: the word and skeleton views' bands, and its anchors."""
-LOOKUP = candidate_sql("qmark", ROWS_PER_ARTICLE)
+LAYOUTS = ("one-epoch", "epochs")
 
 
-def build(path: Path, articles: int) -> None:
-    """Create the band index of ``articles`` random articles at ``path`` (kept between runs).
+def _epoch(layout: str, article_id: int) -> int:
+    return epoch_for_new(article_id) if layout == "epochs" else 0
 
-    The schema is copycat's own, made by its migrations; the rows are then written with the
-    driver alone (no article rows: plain sqlite3 does not enforce the foreign key).
-    """
+
+def _article(site_id: int, article_id: int) -> dict[str, object]:
+    now = utcnow()
+    url = f"https://filler.example/{article_id}"
+    return {
+        "id": article_id, "site_id": site_id, "url": url, "fetched_url": url, "text": "x",
+        "word_count": 1, "text_hash": b"\0", "minhash": b"", "first_seen_at": now,
+        "fetched_at": now, "discovered_via": "bench", "links": [],
+    }  # fmt: skip
+
+
+def build(path: Path, articles: int, layout: str) -> None:
+    """Create the band index of ``articles`` random articles at ``path`` (kept between runs)."""
     if path.exists():
         return
     engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)
-    engine.dispose()
-    connection = sqlite3.connect(path)
+    sessions = session_factory(engine)
     rng = random.Random(articles)
-    for start in range(1, articles + 1, 1000):
-        rows = [
-            (rng.getrandbits(62), article, band)
-            for article in range(start, min(articles + 1, start + 1000))
+    with sessions() as session, session.begin():
+        session.execute(insert(Site).values(id=1, origin="https://filler.example", name="f"))
+    for start in range(1, articles + 1, 2000):
+        ids = range(start, min(articles + 1, start + 2000))
+        rows = sorted(
+            (_epoch(layout, a), rng.getrandbits(62), a, band)
+            for a in ids
             for band in range(ROWS_PER_ARTICLE)
-        ]
-        connection.executemany(
-            "INSERT OR IGNORE INTO lsh_buckets (bucket, article_id, band) VALUES (?, ?, ?)", rows
         )
-        connection.commit()
-    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    connection.close()
+        with sessions() as session, session.begin():
+            session.execute(insert(cast(Table, Article.__table__)), [_article(1, a) for a in ids])
+            session.connection().exec_driver_sql(
+                "INSERT INTO lsh_buckets (epoch, bucket, article_id, band) VALUES (?, ?, ?, ?)",
+                rows,
+            )
+    if layout == "epochs":
+        seal_epochs(sessions)
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
 
 
-def measure(path: Path, articles: int, documents: int, autocheckpoint: int) -> dict[str, float]:
-    """Milliseconds per document for lookup, insert and commit; the added rows are removed."""
-    connection = sqlite3.connect(path, isolation_level=None)
-    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "cache_size=-65536"):
-        connection.execute(f"PRAGMA {pragma}")
-    connection.execute(f"PRAGMA wal_autocheckpoint={autocheckpoint}")
-    rng = random.Random(7)
-    spent = {"lookup": 0.0, "insert": 0.0, "commit": 0.0}
-    for n in range(documents):
-        buckets = [rng.getrandbits(62) for _ in range(ROWS_PER_ARTICLE)]
-        started = time.perf_counter()
-        connection.execute(LOOKUP, (*buckets, 0, 2, 100)).fetchall()
-        looked = time.perf_counter()
-        connection.execute("BEGIN")
-        connection.executemany(
-            "INSERT INTO lsh_buckets (band, bucket, article_id) VALUES (?, ?, ?) "
-            "ON CONFLICT DO NOTHING",
-            [(band, bucket, articles + 1 + n) for band, bucket in enumerate(buckets)],
-        )
-        inserted = time.perf_counter()
-        connection.execute("COMMIT")
-        committed = time.perf_counter()
-        spent["lookup"] += looked - started
-        spent["insert"] += inserted - looked
-        spent["commit"] += committed - inserted
-    connection.execute("DELETE FROM lsh_buckets WHERE article_id > ?", (articles,))
-    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    connection.close()
-    return {name: round(seconds / documents * 1000, 3) for name, seconds in spent.items()}
+class Case:
+    """One layout at one size: its database, and what its documents cost so far."""
+
+    def __init__(self, scratch: Path, layout: str, articles: int) -> None:
+        self.layout, self.articles = layout, articles
+        self.path = scratch / f"{layout}-{articles}.sqlite"
+        build(self.path, articles, layout)
+        self.engine = make_engine(f"sqlite:///{self.path}")
+        self.sessions: sessionmaker[Session] = session_factory(self.engine)
+        self.rng = random.Random(7)
+        self.documents = 0
+        self.spent = {"lookup": 0.0, "insert": 0.0, "commit": 0.0, "seal": 0.0}
+
+    def run(self, documents: int) -> None:
+        """Store ``documents`` more documents as the match and store stages do, timed."""
+        for _ in range(documents):
+            self.documents += 1
+            article_id = self.articles + self.documents
+            buckets = [self.rng.getrandbits(62) for _ in range(ROWS_PER_ARTICLE)]
+            rows = [(_epoch(self.layout, article_id), b, article_id, i)
+                    for i, b in enumerate(buckets)]  # fmt: skip
+            with self.sessions() as session:
+                started = time.perf_counter()
+                candidate_ids(session, buckets, limit=50, min_shared=2)
+                looked = time.perf_counter()
+                session.execute(insert(cast(Table, Article.__table__)), [_article(1, article_id)])
+                session.connection().exec_driver_sql(
+                    "INSERT INTO lsh_buckets (epoch, bucket, article_id, band) VALUES (?, ?, ?, ?)",
+                    rows,
+                )
+                inserted = time.perf_counter()
+                session.commit()  # SQLite checkpoints every WAL_CHECKPOINT_PAGES, as set
+                committed = time.perf_counter()
+            sealed = committed
+            if self.layout == "epochs" and article_id % EPOCH_ARTICLES == 0:
+                seal_epochs(self.sessions)  # as the store stage does once an epoch fills
+                sealed = time.perf_counter()
+            self.spent["lookup"] += looked - started
+            self.spent["insert"] += inserted - looked
+            self.spent["commit"] += committed - inserted
+            self.spent["seal"] += sealed - committed
+
+    def result(self) -> dict[str, float]:
+        """Milliseconds a document, by step and in all."""
+        result = {k: round(v / self.documents * 1000, 3) for k, v in self.spent.items()}
+        result["total"] = round(sum(result.values()), 3)
+        return result
+
+    def close(self) -> None:
+        """Take the documents added out again, so that the next run starts where this one did."""
+        with self.sessions() as session, session.begin():
+            first_open = epoch_for_new(self.articles) if self.layout == "epochs" else 0
+            session.execute(text("DELETE FROM band_filters WHERE epoch >= :e"), {"e": first_open})
+            session.execute(text("DELETE FROM articles WHERE id > :a"), {"a": self.articles})
+        with self.engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.engine.dispose()
 
 
 def main() -> int:
-    """Build both indexes, time them with and without automatic checkpoints, print the table."""
+    """Build the indexes, time each layout at each size in alternating blocks, print the table.
+
+    The cases take turns, a block of documents each, so that the host's drift (large on a
+    shared machine) falls on all of them alike.
+    """
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("scratch", type=Path, help="directory for the two scratch databases")
-    parser.add_argument("--documents", type=int, default=1200, help="a few checkpoints' worth")
+    parser.add_argument("scratch", type=Path, help="directory for the scratch databases")
+    parser.add_argument("--documents", type=int, default=EPOCH_ARTICLES, help="one epoch's worth")
+    parser.add_argument("--block", type=int, default=256, help="documents a case runs per turn")
     args = parser.parse_args()
     args.scratch.mkdir(parents=True, exist_ok=True)
-    sizes = (10_000, 100_000)
-    for articles in sizes:
-        build(args.scratch / f"band-index-{articles}.sqlite", articles)
-    print("articles  autocheckpoint  lookup  insert  commit  (ms per document)")
-    for articles in sizes:
-        for autocheckpoint in (WAL_CHECKPOINT_PAGES, 0):
-            path = args.scratch / f"band-index-{articles}.sqlite"
-            times = measure(path, articles, args.documents, autocheckpoint)
-            print(
-                f"{articles:>8}  {autocheckpoint or 'off':>14}  {times['lookup']:>6.3f}"
-                f"  {times['insert']:>6.3f}  {times['commit']:>6.3f}"
-            )
+    cases = [Case(args.scratch, layout, articles) for layout in LAYOUTS
+             for articles in (10_000, 100_000)]  # fmt: skip
+    try:
+        for _ in range(0, args.documents, args.block):
+            for case in cases:
+                case.run(args.block)
+    finally:
+        for case in cases:
+            case.close()
+    print("layout      articles  lookup  insert  commit    seal   total  (ms a document)")
+    for case in cases:
+        times = case.result()
+        print(
+            f"{case.layout:<10}  {case.articles:>8}  {times['lookup']:>6.3f}"
+            f"  {times['insert']:>6.3f}  {times['commit']:>6.3f}  {times['seal']:>6.3f}"
+            f"  {times['total']:>6.3f}"
+        )
+    for layout in LAYOUTS:
+        low, high = (c.result()["total"] for c in cases if c.layout == layout)
+        print(f"{layout}: 100k ÷ 10k = {high / low:.3f}")
     return 0
 
 

@@ -55,8 +55,9 @@ from thesaurus import Spinner, load_thesaurus
 
 from copycat.db import WAL_CHECKPOINT_PAGES, make_engine, open_database
 from copycat.ingest import PipelineChain, ingest_lines, standalone_stats
-from copycat.models import Article, LshBucket, Site
+from copycat.models import EPOCH_ARTICLES, Article, LshBucket, Site
 from copycat.queries import attribute_document
+from pipelines.epochs import epoch_for_new, seal_epochs
 from pipelines.match import DocumentView, candidate_plan
 
 Render = Callable[[Doc], str]
@@ -64,17 +65,21 @@ Render = Callable[[Doc], str]
 
 
 def insert_bucket_rows(session: Session, rows: list[tuple[int, int, int]]) -> None:
-    """Bulk-insert (bucket, band, article_id) rows: COPY on PostgreSQL, executemany on SQLite."""
+    """Bulk-insert (bucket, band, article_id) rows, each in the epoch its article's id gives (as
+    the store stage writes them): COPY on PostgreSQL, executemany on SQLite."""
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        copy_sql = "COPY lsh_buckets (bucket, band, article_id) FROM STDIN"
+        copy_sql = "COPY lsh_buckets (epoch, bucket, band, article_id) FROM STDIN"
         with connection.connection.cursor() as cursor, cursor.copy(copy_sql) as copy:  # type: ignore[attr-defined]
-            for row in rows:
-                copy.write_row(row)
+            for bucket, band, article in rows:
+                copy.write_row((epoch_for_new(article), bucket, band, article))
         return
     session.execute(
         insert(cast(Table, LshBucket.__table__)),
-        [{"bucket": bucket, "band": band, "article_id": article} for bucket, band, article in rows],
+        [
+            {"epoch": epoch_for_new(article), "bucket": bucket, "band": band, "article_id": article}
+            for bucket, band, article in rows
+        ],
     )
 
 
@@ -118,6 +123,8 @@ def fill(sessions: sessionmaker[Session], upto: int, rng: random.Random) -> None
                 for band in range(ROWS_PER_ARTICLE)
             ]
             insert_bucket_rows(session, rows)
+    # The epochs the fill filled are sealed, as the store stage seals them in a crawl.
+    seal_epochs(sessions)
     # The fill is one transaction of millions of rows, all to be written back during the
     # first timed articles; an archive built article by article is written back as it grows.
     write_back(sessions)
@@ -147,15 +154,22 @@ def scratch_database(server_url: str | None, tmp: str) -> Iterator[str]:
         server.dispose()
 
 
-def band_index_pages(session: Session) -> int:
-    """Return the pages of the band index's (bucket, article_id) B-tree."""
+def band_index_pages(session: Session) -> tuple[int, float]:
+    """Return the pages of the band index's B-tree, and the share of its rows in the newest
+    epoch (the part new rows go to)."""
     connection = session.connection()
     if connection.dialect.name == "sqlite":  # a WITHOUT ROWID table: the key's B-tree is all
         sql = f"SELECT count(*) FROM dbstat WHERE name = '{LshBucket.__tablename__}'"
     else:
         index = cast(Table, LshBucket.__table__).primary_key.name  # the naming convention's
         sql = f"SELECT pg_relation_size('{index}') / current_setting('block_size')::int"
-    return int(connection.exec_driver_sql(sql).scalar_one())
+    pages = int(connection.exec_driver_sql(sql).scalar_one())
+    table = LshBucket.__tablename__
+    newest, rows = connection.exec_driver_sql(
+        f"SELECT count(*) FILTER (WHERE epoch = (SELECT max(epoch) FROM {table})), count(*) "
+        f"FROM {table}"
+    ).one()
+    return pages, newest / max(rows, 1)
 
 
 def pages_touched(rows: float, pages: float) -> float:
@@ -170,14 +184,17 @@ def crawl_write_back_model(rows_per_page: float) -> dict[str, float]:
 
     A crawl commits each article and SQLite checkpoints every ``WAL_CHECKPOINT_PAGES`` pages
     of WAL: about that many band rows, since each row of an article dirties a page of its
-    own. Per article, ``pages_touched`` of those rows over the rows per checkpoint; it grows
-    with the index until the index holds many more pages than a checkpoint's rows, and never
-    beyond the rows an article writes.
+    own. Per article, ``pages_touched`` of those rows over the rows per checkpoint, in the
+    newest epoch's part of the index, which never holds more than ``EPOCH_ARTICLES``
+    articles' rows: so it grows with the archive up to that size, and no further.
     """
     per_checkpoint = WAL_CHECKPOINT_PAGES / ROWS_PER_ARTICLE  # articles between checkpoints
     return {
         str(articles): round(
-            pages_touched(WAL_CHECKPOINT_PAGES, articles * ROWS_PER_ARTICLE / rows_per_page)
+            pages_touched(
+                WAL_CHECKPOINT_PAGES,
+                min(articles, EPOCH_ARTICLES) * ROWS_PER_ARTICLE / rows_per_page,
+            )
             / per_checkpoint,
             1,
         )
@@ -377,7 +394,7 @@ def run_scaling(args: argparse.Namespace) -> dict[str, Any]:
             with sessions() as session:
                 stored = session.scalar(select(func.count()).select_from(Article))
                 rows = session.scalar(select(func.count()).select_from(LshBucket)) or 0
-                pages = band_index_pages(session)
+                pages, newest_share = band_index_pages(session)
                 latencies = []
                 found = 0
                 for copy in copies[:30]:
@@ -421,10 +438,12 @@ def run_scaling(args: argparse.Namespace) -> dict[str, Any]:
                     round(original_cost.write_back_ms, 2),
                 ],
                 "band_index_pages": pages,
+                "band_index_newest_epoch_share": round(newest_share, 3),
                 # what the checkpoint after the 200 originals writes back of the band index,
-                # modelled (see pages_touched): the part of the write-back that grows
+                # modelled (see pages_touched): of the newest epoch, where their rows go
                 "modelled_index_pages_written_back_per_original_doc": round(
-                    pages_touched(per_batch * ROWS_PER_ARTICLE, pages) / per_batch, 1
+                    pages_touched(per_batch * ROWS_PER_ARTICLE, pages * newest_share) / per_batch,
+                    1,
                 ),
                 "copies_paired": f"{copy_cost.pairs}/{len(copies)}",
                 "attribute_ms_median": round(statistics.median(latencies) * 1000, 2),

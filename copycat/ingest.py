@@ -290,6 +290,9 @@ class _DatabaseWriter:
         for _, item, pruned in pending:
             self.chain.store.count_stored(item, pruned)
             self._stored()
+        self.chain.store.seal_due_epochs(
+            max((item.extra.get("article_id") or 0 for _, item, _ in pending), default=None)
+        )
 
     def _abandon(
         self, session: Session | None, items: list[tuple[int, ArticleItem, int]], error: Exception

@@ -122,22 +122,49 @@ class Article(Base):
     site: Mapped[Site] = relationship(back_populates="articles")
 
 
+EPOCH_ARTICLES = 8192
+"""Articles a band-index epoch takes: a new article's rows go to epoch ``id // EPOCH_ARTICLES``."""
+
+
 class LshBucket(Base):
     """One LSH band of one article's MinHash: the band number is folded into ``bucket``.
 
-    The primary key (bucket, article_id) is the lookup index: candidates are the rows whose
-    bucket is among a new document's buckets, an index range scan per bucket. On SQLite the
+    The primary key (epoch, bucket, article_id) is the lookup index. Rows are written into
+    the newest epoch, so an article's ~80 rows land in a part of the B-tree no larger than one
+    epoch's, whatever the archive's size: that is what keeps writing them (and writing their
+    pages back at a checkpoint) flat as the archive grows. Older epochs are sealed behind a
+    Bloom filter (:class:`BandFilter`), so a lookup searches the open epoch by index and a
+    sealed one only for the buckets its filter may hold (``pipelines.epochs``). On SQLite the
     table is that index (WITHOUT ROWID): the rows are not kept a second time in a rowid table.
     """
 
     __tablename__ = "lsh_buckets"
     __table_args__ = {"sqlite_with_rowid": False}
 
+    epoch: Mapped[int] = mapped_column(Integer, primary_key=True)
     bucket: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     article_id: Mapped[int] = mapped_column(
         ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     band: Mapped[int] = mapped_column(SmallInteger)
+
+
+class BandFilter(Base):
+    """The Bloom filter of a sealed band-index epoch's buckets (``pipelines.bloom``).
+
+    An epoch is sealed once a newer one takes the new rows; rows written to it later (a
+    writer that raced the seal) are moved to an open epoch by that writer, so a sealed
+    epoch's rows are all in its filter. ``token`` tells a process's cached copy from a
+    filter built again (a database replaced by another with as many epochs).
+    """
+
+    __tablename__ = "band_filters"
+
+    epoch: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    token: Mapped[str] = mapped_column(String(32))
+    rows: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    sealed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class ArticleProfile(Base):

@@ -39,6 +39,7 @@ from pipelines.align import (
     with_evidence,
 )
 from pipelines.direction import credits, decide_direction
+from pipelines.epochs import sealed_epochs, search_parameters, search_shape
 from pipelines.outages import describe_error, retry_seconds_from, retry_transient_async
 from pipelines.stats import add_seconds, count, timed
 from pipelines.workers import WorkerPool, crawl_pool
@@ -504,30 +505,41 @@ def view_of(row: Sequence[Any]) -> DocumentView:
     )
 
 
-def candidate_sql(paramstyle: str, buckets: int) -> str:
-    """Return the candidate lookup for ``buckets`` bucket values, in the driver's parameter style.
+def candidate_sql(paramstyle: str, shape: tuple[int, int, tuple[int, ...]]) -> str:
+    """Return the candidate lookup of a given shape, in the driver's parameter style.
 
-    Parameters, in order: the buckets, ``after_id``, the fewest shared buckets, the row limit.
-    It returns the ids of the articles after ``after_id`` sharing enough buckets, most shared
-    first. ``bucket IN (...)`` on the (bucket, article_id) primary key is one index range scan
-    per bucket on SQLite and PostgreSQL alike (never a table scan: ``tuple_(...).in_(...)``
-    would be one on SQLite), and the index alone answers it: no article row is read.
+    ``shape``: how many open epochs, buckets, and buckets for each sealed epoch searched
+    (:func:`pipelines.epochs.search_shape`). Parameters, in order: the open epochs, the
+    buckets, each sealed epoch followed by its buckets, ``after_id``, the fewest shared
+    buckets, the row limit. It returns the ids of the articles after ``after_id`` sharing
+    enough buckets, most shared first. ``epoch IN (...) AND bucket IN (...)`` on the (epoch,
+    bucket, article_id) primary key is one index probe per epoch and bucket on SQLite and
+    PostgreSQL alike (never a table scan: ``tuple_(...).in_(...)`` would be one on SQLite),
+    and the index alone answers it: no article row is read.
 
     Plain SQL run by the driver: this runs for every page, and SQLAlchemy's work on an
     expanding ``IN`` of a hundred values (building, cache keys, parameter processing) cost
     more than the lookup itself.
     """
-    return _candidate_sql(parameter_mark(paramstyle), buckets)
+    return _candidate_sql(parameter_mark(paramstyle), shape)
 
 
-@lru_cache(maxsize=256)
-def _candidate_sql(mark: str, buckets: int) -> str:
+@lru_cache(maxsize=512)
+def _candidate_sql(mark: str, shape: tuple[int, int, tuple[int, ...]]) -> str:
     table = LshBucket.__tablename__
-    return (
-        f"SELECT article_id FROM {table} WHERE bucket IN ({', '.join([mark] * buckets)}) "
-        f"AND article_id > {mark} GROUP BY article_id HAVING count(bucket) >= {mark} "
-        f"ORDER BY count(bucket) DESC LIMIT {mark}"
-    )
+    open_epochs, buckets, sealed = shape
+
+    def marks(count: int) -> str:
+        return ", ".join([mark] * count)
+
+    searches = [f"epoch = {mark} AND bucket IN ({marks(hits)})" for hits in sealed]
+    if open_epochs:  # none only if the newest epoch's rows were all deleted after its seal
+        searches.insert(0, f"epoch IN ({marks(open_epochs)}) AND bucket IN ({marks(buckets)})")
+    tail = f"GROUP BY article_id HAVING count(*) >= {mark} ORDER BY count(*) DESC LIMIT {mark}"
+    if len(searches) == 1:
+        return f"SELECT article_id FROM {table} WHERE {searches[0]} AND article_id > {mark} {tail}"
+    union = " UNION ALL ".join(f"SELECT article_id FROM {table} WHERE {s}" for s in searches)
+    return f"SELECT article_id FROM ({union}) AS shared WHERE article_id > {mark} {tail}"
 
 
 def candidate_ids(
@@ -537,26 +549,36 @@ def candidate_ids(
     if not buckets:
         return []
     connection = session.connection()
-    sql, parameters = _candidate_lookup(connection, buckets, limit, min_shared, after_id)
+    lookup = _candidate_lookup(connection, list(buckets), limit, min_shared, after_id)
+    if lookup is None:
+        return []
+    sql, parameters = lookup
     return [row[0] for row in connection.exec_driver_sql(sql, parameters)]
 
 
 def _candidate_lookup(
-    connection: Connection, buckets: Sequence[int], limit: int, min_shared: int, after_id: int
-) -> tuple[str, tuple[int, ...]]:
-    """The candidate lookup's SQL and parameters on ``connection``'s driver."""
-    sql = candidate_sql(connection.dialect.paramstyle, len(buckets))
+    connection: Connection, buckets: list[int], limit: int, min_shared: int, after_id: int
+) -> tuple[str, tuple[int, ...]] | None:
+    """The candidate lookup's SQL and parameters on ``connection``'s driver (None: the band
+    index is empty)."""
+    search = sealed_epochs(connection).plan(connection, buckets)
+    if not search.open and not search.sealed:
+        return None
+    sql = candidate_sql(connection.dialect.paramstyle, search_shape(search, buckets))
     # a few more than kept, since the document's own site is dropped afterwards
-    return sql, (*buckets, after_id, min_shared, limit * 2)
+    return sql, (*search_parameters(search, buckets), after_id, min_shared, limit * 2)
 
 
 def candidate_plan(
     session: Session, buckets: Sequence[int], limit: int, min_shared: int = 1
 ) -> list[str]:
     """Return the database's plan for the candidate lookup, one line per step (to check that
-    it searches the bucket index)."""
+    it searches the bucket index); an empty list for an empty band index."""
     connection = session.connection()
-    sql, parameters = _candidate_lookup(connection, buckets, limit, min_shared, after_id=0)
+    lookup = _candidate_lookup(connection, list(buckets), limit, min_shared, after_id=0)
+    if lookup is None:
+        return []
+    sql, parameters = lookup
     explain = "EXPLAIN QUERY PLAN" if connection.dialect.name == "sqlite" else "EXPLAIN"
     rows = connection.exec_driver_sql(f"{explain} {sql}", parameters)
     return [str(row[-1]) for row in rows]

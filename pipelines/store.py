@@ -31,6 +31,7 @@ from scrapy import signals
 from scrapy.exceptions import DropItem
 from sqlalchemy import Row, Select, Table, bindparam, delete, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from copycat.db import parameter_mark, session_scope
@@ -45,6 +46,7 @@ from copycat.models import (
     utcnow,
 )
 from copycat.urls import canonicalise, on_site
+from pipelines.epochs import epoch_for_new, move_out_of_sealed, newest_epoch, seal_epochs
 from pipelines.match import MatchVerdict, redundant_pairs
 from pipelines.outages import (
     DEFAULT_RETRY_SECONDS,
@@ -56,7 +58,7 @@ from pipelines.outages import (
     retry_transient,
     sleep_on_reactor,
 )
-from pipelines.stats import count, timed
+from pipelines.stats import add_seconds, count, timed
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -230,22 +232,27 @@ def replace_buckets(
 ) -> None:
     """Replace an article's LSH band index rows with ``buckets`` ((band, bucket) pairs).
 
-    ``fresh``: the article has no rows yet, so there is nothing to delete.
+    ``fresh``: the article has no rows yet, so there is nothing to delete. The rows go to the
+    epoch a new article's id gives, and a re-fingerprinted article's to the newest article's:
+    never to a sealed one (see ``pipelines.epochs``).
     """
     if not fresh:
         session.execute(delete(LshBucket).where(LshBucket.article_id == article_id))
     if buckets:
-        # The driver's own executemany: ~120 rows an article, and SQLAlchemy's per-row
+        epoch = epoch_for_new(article_id) if fresh else newest_epoch(session)
+        # The driver's own executemany: ~80 rows an article, and SQLAlchemy's per-row
         # parameter processing (for plain integers) cost more than the database's inserts.
         # A multi-row VALUES is worse still: compiled anew for every parameter count.
         connection = session.connection()
         sql = _driver_insert_sql(
             connection.dialect.paramstyle,
             LshBucket.__tablename__,
-            ("band", "bucket", "article_id"),
+            ("epoch", "band", "bucket", "article_id"),
             "ON CONFLICT DO NOTHING",
         )
-        connection.exec_driver_sql(sql, [(band, bucket, article_id) for band, bucket in buckets])
+        rows = [(epoch, band, bucket, article_id) for band, bucket in buckets]
+        connection.exec_driver_sql(sql, rows)
+        move_out_of_sealed(session, article_id, epoch)
 
 
 @cache
@@ -441,6 +448,8 @@ class _DatabaseStage:
         self.site_ids: dict[str, int] = {}
         """Site ids read by committed transactions (see :func:`ensure_site`); a caller that
         commits itself copies it, and puts the copy back after its commit."""
+        self._sealing_checked_for = -1
+        """The newest epoch for which older ones were sealed (see ``seal_due_epochs``)."""
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -522,7 +531,31 @@ class StorePipeline(_DatabaseStage):
                 f"database unavailable, spilled to {self.spill.path}: {item.url}"
             ) from None
         self.count_stored(item, pruned)
+        self.seal_due_epochs(item.extra.get("article_id"))
         return item
+
+    def seal_due_epochs(self, stored_id: int | None) -> None:
+        """Seal the band index's older epochs once a committed article opened a newer one.
+
+        The first call of a run checks too (a database upgraded to epochs seals its old ones
+        then). A failure is logged and counted, and tried again after the next article: until
+        then the epoch is searched by index, which is slower, never wrong.
+        """
+        if stored_id is None or epoch_for_new(stored_id) <= self._sealing_checked_for:
+            return
+        try:
+            reports = seal_epochs(self.sessions)
+        except SQLAlchemyError as error:
+            logger.warning(
+                "could not seal band-index epochs, will try after the next article: %s",
+                describe_error(error),
+            )
+            count(self.stats, "store/seal_failures")
+            return
+        self._sealing_checked_for = epoch_for_new(stored_id)
+        if reports:
+            count(self.stats, "store/epochs_sealed", len(reports))
+            add_seconds(self.stats, "store/seal_seconds", sum(r.seconds for r in reports))
 
     def spill_item(self, item: ArticleItem, error: BaseException) -> None:
         """Keep an item that could not be stored in the spill file; log and count it."""

@@ -12,12 +12,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, func, inspect, select, text
-from sqlalchemy.orm import Session
 
 from copycat import db
 from copycat.ingest import IngestResult, PipelineChain, ingest_lines, standalone_stats
 from copycat.models import Article, ArticleProfile, Match, Site
-from pipelines.match import METHOD_VERSION, MatchPipeline, candidate_plan, views_by_id
+from pipelines.match import METHOD_VERSION, MatchPipeline, views_by_id
 from pipelines.store import prune_sibling_pairs
 from tests.conftest import run_cli
 from tests.corpus import build_corpus
@@ -184,26 +183,6 @@ def test_band_index_migration_keeps_the_rows(sqlite_url: str) -> None:
             connection.rollback()
         db.downgrade(engine, "0004_article_profiles")
         assert "WITHOUT ROWID" not in layout() and band_rows() == stored
-    finally:
-        engine.dispose()
-
-
-def test_candidate_lookup_uses_the_bucket_index(database_url: str) -> None:
-    engine = db.make_engine(database_url)
-    try:
-        db.upgrade(engine)
-        with Session(engine) as session:
-            if engine.dialect.name == "postgresql":
-                # An empty table is cheapest to scan; ask for the plan an index makes possible.
-                session.execute(text("SET enable_seqscan = off"))
-            plan = " / ".join(candidate_plan(session, list(range(1, 120)), 50, 2))
-        if engine.dialect.name == "sqlite":
-            # the table is its primary key (WITHOUT ROWID): searching it reads nothing else
-            assert "SEARCH lsh_buckets USING PRIMARY KEY (bucket=? AND article_id>?)" in plan, plan
-            assert "SCAN lsh_buckets" not in plan, plan
-        else:
-            assert "lsh_buckets" in plan and "Index" in plan, plan
-            assert "Seq Scan on lsh_buckets" not in plan, plan
     finally:
         engine.dispose()
 

@@ -1,0 +1,182 @@
+"""The band index's epochs and their Bloom filters: sealing, lookups, writers racing a seal."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, delete, func, insert, select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from copycat import db
+from copycat.models import EPOCH_ARTICLES, Article, BandFilter, LshBucket, Site, utcnow
+from pipelines.epochs import SealedEpochs, seal_epochs
+from pipelines.match import candidate_ids, candidate_plan
+from pipelines.store import replace_buckets
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = db.make_engine(database_url)
+    db.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def _store(sessions: sessionmaker[Session], article_id: int, buckets: list[int]) -> None:
+    """Store an article of its own site with these band buckets, as the store stage would."""
+    with db.session_scope(sessions) as session:
+        origin = f"https://site{article_id}.example"
+        site_id = session.execute(
+            insert(Site).values(origin=origin, name=origin).returning(Site.id)
+        ).scalar_one()
+        now = utcnow()
+        session.execute(
+            insert(Article).values(
+                id=article_id, site_id=site_id, url=f"{origin}/a", fetched_url=f"{origin}/a",
+                text="x", word_count=1, text_hash=b"\0", minhash=b"", first_seen_at=now,
+                fetched_at=now, discovered_via="test", links=[],
+            )
+        )  # fmt: skip
+        replace_buckets(session, article_id, list(enumerate(buckets)), fresh=True)
+
+
+def _epochs_of(sessions: sessionmaker[Session], article_id: int) -> set[int]:
+    with sessions() as session:
+        found = session.scalars(select(LshBucket.epoch).where(LshBucket.article_id == article_id))
+        return set(found)
+
+
+def _ids(sessions: sessionmaker[Session], buckets: list[int]) -> list[int]:
+    with sessions() as session:
+        return candidate_ids(session, buckets, limit=10, min_shared=2)
+
+
+def test_sealed_epochs_are_searched_through_their_filters(engine: Engine) -> None:
+    sessions = db.session_factory(engine)
+    first, second, newest = 5, EPOCH_ARTICLES + 5, 2 * EPOCH_ARTICLES + 5
+    _store(sessions, first, [101, 102, 103])
+    _store(sessions, second, [201, 202, 203])
+    assert seal_epochs(sessions)[0].epoch == 0  # epoch 1 took new rows: 0 is sealed
+    _store(sessions, newest, [301, 302, 303])
+    reports = seal_epochs(sessions)
+    assert [(r.epoch, r.rows) for r in reports] == [(1, 3)]
+    assert seal_epochs(sessions) == []  # the newest epoch stays open
+    with sessions() as session:
+        assert session.scalars(select(BandFilter.epoch).order_by(BandFilter.epoch)).all() == [0, 1]
+    # found in a sealed epoch (through its filter), in another, and in the open one
+    assert _ids(sessions, [101, 102, 999]) == [first]
+    assert _ids(sessions, [999, 202, 203]) == [second]
+    assert _ids(sessions, [301, 302]) == [newest]
+    assert _ids(sessions, [101, 999]) == []  # one shared bucket is not enough
+    with sessions() as session:
+        connection = session.connection()
+        plan = SealedEpochs().plan(connection, [101, 102, 301, 999])
+        assert plan.open == (2,)
+        assert {101, 102} <= set(plan.sealed.get(0, []))
+
+
+def test_the_lookup_searches_the_index_in_open_and_sealed_epochs(engine: Engine) -> None:
+    sessions = db.session_factory(engine)
+    _store(sessions, 1, [11, 12])
+    _store(sessions, EPOCH_ARTICLES + 1, [21, 22])
+    seal_epochs(sessions)
+    with Session(engine) as session:
+        if engine.dialect.name == "postgresql":
+            # A small table is cheapest to scan; ask for the plan an index makes possible.
+            session.execute(text("SET enable_seqscan = off"))
+        # 11 is in sealed epoch 0: its search goes through the union with the open epoch's
+        plan = " / ".join(candidate_plan(session, [11, *range(100, 200)], 50, 2))
+    if engine.dialect.name == "sqlite":
+        # the table is its primary key (WITHOUT ROWID): searching it reads nothing else
+        # both searches, the open epoch's and the sealed one's, probe it by (epoch, bucket)
+        assert plan.count("SEARCH lsh_buckets USING PRIMARY KEY (epoch=? AND bucket=?") == 2, plan
+        assert "SCAN lsh_buckets" not in plan, plan
+    else:
+        assert "lsh_buckets" in plan and "Index" in plan, plan
+        assert "Seq Scan on lsh_buckets" not in plan, plan
+
+
+def test_an_empty_band_index_is_not_searched(engine: Engine) -> None:
+    sessions = db.session_factory(engine)
+    assert _ids(sessions, [1, 2, 3]) == []
+    with sessions() as session:
+        assert candidate_plan(session, [1, 2, 3], 50, 2) == []
+
+
+def test_rows_written_into_a_sealed_epoch_move_to_an_open_one(engine: Engine) -> None:
+    sessions = db.session_factory(engine)
+    _store(sessions, 3, [31, 32])
+    _store(sessions, EPOCH_ARTICLES + 3, [41, 42])
+    seal_epochs(sessions)  # epoch 0 sealed
+    # a writer that took an id in epoch 0 and wrote its rows after the seal
+    _store(sessions, 4, [51, 52])
+    assert _epochs_of(sessions, 4) == {1}
+    assert _ids(sessions, [51, 52]) == [4]
+    # a re-fingerprinted old article goes to the newest epoch
+    with db.session_scope(sessions) as session:
+        replace_buckets(session, 3, [(0, 61), (1, 62)])
+    assert _epochs_of(sessions, 3) == {1}
+    assert _ids(sessions, [61, 62]) == [3] and _ids(sessions, [31, 32]) == []
+
+
+def test_a_reader_sees_seals_made_after_it_started_and_a_replaced_database(
+    engine: Engine,
+) -> None:
+    sessions = db.session_factory(engine)
+    reader = SealedEpochs()
+    _store(sessions, 1, [71, 72])
+    _store(sessions, EPOCH_ARTICLES + 1, [81, 82])
+    with sessions() as session:
+        assert reader.plan(session.connection(), [71]).open == (0, 1)
+    seal_epochs(sessions)
+    with sessions() as session:
+        search = reader.plan(session.connection(), [71, 72])
+    assert search.open == (1,) and set(search.sealed[0]) >= {71, 72}
+    # the filters are built again (as for another database): the reader starts over
+    with db.session_scope(sessions) as session:
+        session.execute(delete(BandFilter))
+    seal_epochs(sessions)
+    with sessions() as session:
+        search = reader.plan(session.connection(), [71, 72])
+        assert session.scalar(select(func.count()).select_from(BandFilter)) == 1
+    assert search.open == (1,) and set(search.sealed[0]) >= {71, 72}
+
+
+def test_the_upgrade_puts_stored_rows_in_their_articles_epochs(database_url: str) -> None:
+    engine = db.make_engine(database_url)
+    try:
+        db.upgrade(engine, "0005_band_index_without_rowid")
+        with engine.begin() as connection:
+            now = utcnow()
+            connection.execute(
+                insert(Site).values(id=1, origin="https://a.example", name="a", feeds=[],
+                                    sitemaps=[], added_at=now)
+            )  # fmt: skip
+            for article_id in (7, EPOCH_ARTICLES + 7):
+                connection.execute(
+                    insert(Article).values(
+                        id=article_id, site_id=1, url=f"https://a.example/{article_id}",
+                        fetched_url="https://a.example/", text="x", word_count=1,
+                        text_hash=b"\0", minhash=b"", first_seen_at=now, fetched_at=now,
+                        discovered_via="test", links=[],
+                    )
+                )  # fmt: skip
+                connection.execute(
+                    text("INSERT INTO lsh_buckets (bucket, article_id, band) VALUES (:b, :a, 0)"),
+                    [{"b": article_id * 10 + band, "a": article_id} for band in range(3)],
+                )
+        db.upgrade(engine)
+        sessions = db.session_factory(engine)
+        assert _epochs_of(sessions, 7) == {0} and _epochs_of(sessions, EPOCH_ARTICLES + 7) == {1}
+        assert [r.epoch for r in seal_epochs(sessions)] == [0]  # what the first store does
+        assert _ids(sessions, [70, 71, 72]) == [7]
+        assert _ids(sessions, [(EPOCH_ARTICLES + 7) * 10, (EPOCH_ARTICLES + 7) * 10 + 1]) == [
+            EPOCH_ARTICLES + 7
+        ]
+        db.downgrade(engine, "0005_band_index_without_rowid")
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT count(*) FROM lsh_buckets")).scalar()
+            assert rows == 6
+    finally:
+        engine.dispose()
