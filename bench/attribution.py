@@ -68,6 +68,7 @@ from copycat.demo.text import NewsWriter
 from copycat.ingest import PipelineChain, ingest_lines, parse_record, standalone_stats
 from copycat.models import Article, Match
 from crawler.items import ArticleItem
+from pipelines import epochs
 from pipelines.extract import default_workers
 from pipelines.fingerprint import tokenize
 from pipelines.match import candidate_plan
@@ -863,6 +864,11 @@ def run_corpus(args: argparse.Namespace) -> dict[str, object]:
                 chain.stats.get_value("match/candidates", 0) / max(stored, 1), 2
             ),
         },
+        "band_index": {
+            "epoch_articles": epochs.EPOCH_ARTICLES,
+            "epochs_sealed": chain.stats.get_value("store/epochs_sealed", 0),
+            "seal_seconds": round(chain.stats.get_value("store/seal_seconds", 0.0), 2),
+        },
         "candidate_query_plan": plan,
     }
 
@@ -896,8 +902,16 @@ def main() -> int:
         help="processes extracting and fingerprinting pages, as `copycat ingest --workers` "
         "(default: one per CPU; 0: in the ingest thread)",
     )  # fmt: skip
+    parser.add_argument(
+        "--epoch-articles", type=int, default=None,
+        help="articles a band-index epoch takes (default: copycat's 8192); a small number "
+        "seals epochs within the corpus, so that candidates are found through the sealed "
+        "epochs' filters (the pairs found must not change)",
+    )  # fmt: skip
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    if args.epoch_articles:
+        epochs.EPOCH_ARTICLES = args.epoch_articles  # read by the store stage as it writes
     if args.scale:
         from scaling import run_scaling
 
