@@ -903,6 +903,11 @@ def main() -> int:
         "(default: one per CPU; 0: in the ingest thread)",
     )  # fmt: skip
     parser.add_argument(
+        "--interleaved", action="store_true",
+        help="scaling mode: 10k and the largest level in two databases that take turns, so "
+        "the host's drift falls on both alike (per-document cost only)",
+    )  # fmt: skip
+    parser.add_argument(
         "--epoch-articles", type=int, default=None,
         help="articles a band-index epoch takes (default: copycat's 8192); a small number "
         "seals epochs within the corpus, so that candidates are found through the sealed "
@@ -912,7 +917,11 @@ def main() -> int:
     args = parser.parse_args()
     if args.epoch_articles:
         epochs.EPOCH_ARTICLES = args.epoch_articles  # read by the store stage as it writes
-    if args.scale:
+    if args.scale and args.interleaved:
+        from scaling import run_interleaved
+
+        result = run_interleaved(args)
+    elif args.scale:
         from scaling import run_scaling
 
         result = run_scaling(args)

@@ -136,14 +136,14 @@ def fill(sessions: sessionmaker[Session], upto: int, rng: random.Random) -> None
 
 
 @contextmanager
-def scratch_database(server_url: str | None, tmp: str) -> Iterator[str]:
+def scratch_database(server_url: str | None, tmp: str, name: str = "scale") -> Iterator[str]:
     """Yield the URL of an empty database: a SQLite file in ``tmp``, or a new database on the
     PostgreSQL server at ``server_url``, dropped afterwards."""
     if server_url is None:
-        yield f"sqlite:///{tmp}/scale.db"
+        yield f"sqlite:///{tmp}/{name}.db"
         return
     server = make_engine(server_url)
-    name = f"copycat_bench_scale_{os.getpid()}"
+    name = f"copycat_bench_{name}_{os.getpid()}"
     with server.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.exec_driver_sql(f"CREATE DATABASE {name}")
     try:
@@ -499,4 +499,61 @@ def run_scaling(args: argparse.Namespace) -> dict[str, Any]:
         result["original_ingest_with_workers_cost_ratio_high_vs_10k"] = round(
             high[key] / low[key], 3
         )
+    return result
+
+
+def run_interleaved(
+    args: argparse.Namespace, rounds: int = 16, per_round: int = 25
+) -> dict[str, Any]:
+    """Per-document cost at 10k and at the largest ``--scale`` level, measured by turns.
+
+    Two databases, one filled to each size, take turns: each round sends the same real
+    articles (but for their URLs) and then their 30 %-spun copies through a chain on each, in
+    alternating order, each batch paying for writing its pages back. The host's drift, a
+    fifth within minutes on a shared machine, then falls on both sizes alike, which the
+    levels measured one after the other (the default) cannot promise.
+    """
+    rng = random.Random(args.seed)
+    articles = read_articles(args.data_dir)
+    rng.shuffle(articles)
+    spinner = Spinner(load_thesaurus(args.thesaurus))
+    render = page_renderer(articles, args.thin, rng)
+    sizes = (BASE_LEVEL, max(args.scale))
+    spent: dict[int, dict[str, list[float]]] = {size: {} for size in sizes}
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
+        chains: dict[int, PipelineChain] = {}
+        for size in sizes:
+            url = stack.enter_context(scratch_database(args.database, tmp, f"turns{size}"))
+            engine, sessions = open_database(url)
+            stack.callback(engine.dispose)
+            fill(sessions, size, rng)
+            chains[size] = PipelineChain(sessions, standalone_stats())
+            # untimed: first calls, and the page cache the fill emptied
+            for batch in make_batch(articles[-100:], spinner, rng, f"w{size}"):
+                ingest_batch(chains[size], batch, render, settle=True)
+        for turn in range(rounds):
+            chunk = articles[turn * per_round : (turn + 1) * per_round]
+            order = sizes if turn % 2 == 0 else sizes[::-1]
+            for size in order:
+                level_rng = random.Random(args.seed + turn)
+                level_render = page_renderer(articles, args.thin, level_rng)
+                originals, copies = make_batch(chunk, spinner, level_rng, f"t{turn}s{size}")
+                for kind, docs in (("original", originals), ("copy", copies)):
+                    cost = ingest_batch(chains[size], docs, level_render)
+                    spent[size].setdefault(f"{kind}_pipeline", []).append(cost.wall_ms)
+                    spent[size].setdefault(f"{kind}_match_store", []).append(cost.index_stages_ms)
+                spent[size].setdefault("bare_trafilatura", []).append(
+                    bare_extraction_ms(originals, level_render)
+                )
+    low, high = (spent[size] for size in sizes)
+    result: dict[str, Any] = {"sizes": list(sizes), "rounds": rounds, "per_round": per_round}
+    for key in low:
+        result[f"ms_per_doc_{key}"] = [round(statistics.mean(spent[s][key]), 2) for s in sizes]
+        result[f"{key}_ratio_high_vs_10k"] = round(
+            statistics.mean(high[key]) / statistics.mean(low[key]), 3
+        )
+        turns = sorted(h / lo for h, lo in zip(high[key], low[key], strict=True))
+        result[f"{key}_ratio_by_round_quartiles"] = [
+            round(q, 3) for q in statistics.quantiles(turns, n=4)
+        ]
     return result

@@ -157,29 +157,41 @@ class FilterStack:
     every filter side by side. A document's bucket is then checked against all of them in
     one contiguous read, instead of one cache miss a filter, so that checking a hundred
     sealed epochs costs little more than checking one. Filters built for one false-positive
-    rate have one shape, or two (rows an epoch vary), so there are few groups.
+    rate have one shape, or two (rows an epoch vary), so there are few groups. Filters added
+    are laid out at the next check, all at once: adding a hundred one by one would copy the
+    growing array a hundred times.
     """
 
     def __init__(self) -> None:
         self._groups: dict[tuple[int, int], tuple[list[int], npt.NDArray[np.uint64]]] = {}
         """(blocks, hashes) → the filters' keys, and their blocks as (blocks, filters, 8)."""
+        self._pending: list[tuple[int, BucketFilter]] = []
 
     def __len__(self) -> int:
-        return sum(len(keys) for keys, _ in self._groups.values())
+        return sum(len(keys) for keys, _ in self._groups.values()) + len(self._pending)
 
     def add(self, key: int, bucket_filter: BucketFilter) -> None:
         """Add ``bucket_filter`` under ``key`` (what :meth:`hits` reports it by)."""
-        shape = (bucket_filter.blocks, bucket_filter.hashes)
-        column = bucket_filter.words()[:, None, :]
-        group = self._groups.get(shape)
-        if group is None:
-            self._groups[shape] = ([key], column.copy())
-        else:
-            keys, blocks = group
-            self._groups[shape] = ([*keys, key], np.concatenate([blocks, column], axis=1))
+        self._pending.append((key, bucket_filter))
+
+    def _lay_out(self) -> None:
+        by_shape: dict[tuple[int, int], list[tuple[int, BucketFilter]]] = {}
+        for key, bucket_filter in self._pending:
+            by_shape.setdefault((bucket_filter.blocks, bucket_filter.hashes), []).append(
+                (key, bucket_filter)
+            )
+        self._pending = []
+        for shape, added in by_shape.items():
+            keys, blocks = self._groups.get(shape, ([], None))
+            columns = [bucket_filter.words()[:, None, :] for _, bucket_filter in added]
+            if blocks is not None:
+                columns.insert(0, blocks)
+            self._groups[shape] = ([*keys, *(key for key, _ in added)], np.concatenate(columns, 1))
 
     def hits(self, buckets: Sequence[int]) -> list[tuple[int, int]]:
         """The (key, bucket) pairs whose filter says the bucket may be there."""
+        if self._pending:
+            self._lay_out()
         if not buckets or not self._groups:
             return []
         found: list[tuple[int, int]] = []
@@ -195,3 +207,5 @@ class FilterStack:
         """The keys of the filters held."""
         for keys, _ in self._groups.values():
             yield from keys
+        for key, _ in self._pending:
+            yield key

@@ -10,13 +10,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from copycat import db
 from copycat.models import EPOCH_ARTICLES, Article, BandFilter, LshBucket, Site, utcnow
+from pipelines import epochs
 from pipelines.epochs import SealedEpochs, seal_epochs
 from pipelines.match import candidate_ids, candidate_plan
 from pipelines.store import replace_buckets
 
 
 @pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
+def engine(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    # every lookup through the filters, not the first few of a process by index alone
+    monkeypatch.setattr(epochs, "DIRECT_LOOKUPS", 0)
     engine = db.make_engine(database_url)
     db.upgrade(engine)
     yield engine
@@ -180,3 +183,21 @@ def test_the_upgrade_puts_stored_rows_in_their_articles_epochs(database_url: str
             assert rows == 6
     finally:
         engine.dispose()
+
+
+def test_a_process_searches_every_epoch_by_index_before_it_loads_the_filters(
+    engine: Engine,
+) -> None:
+    sessions = db.session_factory(engine)
+    _store(sessions, 1, [91, 92])
+    _store(sessions, EPOCH_ARTICLES + 1, [93, 94])
+    seal_epochs(sessions)
+    reader = SealedEpochs(direct_lookups=2)
+    with sessions() as session:
+        connection = session.connection()
+        assert reader.plan(connection, [91]) == epochs.EpochSearch((0, 1))
+        assert reader.plan(connection, [91]) == epochs.EpochSearch((0, 1))
+        assert len(reader.stack) == 0  # nothing loaded for a one-off query
+        search = reader.plan(connection, [91, 92])
+    assert search.open == (1,) and set(search.sealed[0]) >= {91, 92}
+    assert len(reader.stack) == 1
