@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test test-sqlite test-postgres lint typecheck bench-extraction bench-crawl bench bench-wordnet bench-scale bench-views bench-stages bench-shapes clean
+.PHONY: install demo test test-sqlite test-postgres lint typecheck bench-extraction bench-crawl bench bench-wordnet bench-scale bench-scale-turns bench-views bench-stages bench-shapes clean
 
 install: $(STAMP)
 
@@ -58,6 +58,10 @@ bench-wordnet: install $(WORDNET)/index.noun
 # Per-document cost at 10k, 30k, 100k and 300k stored documents, attribution latency, query plan.
 bench-scale: install $(THESAURUS)
 	$(BIN)/python bench/attribution.py $(BENCH_DATA) --scale 30000,100000,300000
+
+# Per-document cost at 10k and 100k, the two databases taking turns (the host's drift on both).
+bench-scale-turns: install $(THESAURUS)
+	$(BIN)/python bench/attribution.py $(BENCH_DATA) --scale 100000 --interleaved
 
 # Which fingerprint settings retrieve the attribution bench's copies, at how many band rows.
 bench-views: install $(THESAURUS)
