@@ -12,7 +12,7 @@ index probe a bucket as the archive grows, plus a check of each sealed epoch's f
 A sealed epoch must never take a row its filter lacks. New articles take new ids, so their
 rows go to the newest epoch. A writer that raced the seal finds out after its insert (the
 seal's lock made it wait on PostgreSQL; SQLite has one writer at a time) and moves its rows
-to the newest epoch, in its own transaction.
+to the epoch after the last sealed one, in the same transaction.
 """
 
 from __future__ import annotations
@@ -34,13 +34,18 @@ from copycat.models import EPOCH_ARTICLES, Article, BandFilter, LshBucket
 from pipelines.bloom import BucketFilter, FilterStack
 
 __all__ = [
+    "DIRECT_LOOKUPS",
     "FALSE_POSITIVE_RATE",
     "EpochSearch",
+    "SealReport",
     "SealedEpochs",
     "epoch_for_new",
     "move_out_of_sealed",
+    "newest_epoch",
     "seal_epochs",
     "sealed_epochs",
+    "search_parameters",
+    "search_shape",
 ]
 
 logger = logging.getLogger(__name__)
