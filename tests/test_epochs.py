@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, delete, func, insert, select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from copycat import db
+from copycat.ingest import standalone_stats
 from copycat.models import EPOCH_ARTICLES, Article, BandFilter, LshBucket, Site, utcnow
-from pipelines import epochs
+from pipelines import epochs, store
 from pipelines.epochs import SealedEpochs, seal_epochs
 from pipelines.match import candidate_ids, candidate_plan
-from pipelines.store import replace_buckets
+from pipelines.store import StorePipeline, replace_buckets
 
 
 @pytest.fixture
@@ -201,3 +204,31 @@ def test_a_process_searches_every_epoch_by_index_before_it_loads_the_filters(
         search = reader.plan(connection, [91, 92])
     assert search.open == (1,) and set(search.sealed[0]) >= {91, 92}
     assert len(reader.stack) == 1
+
+
+def test_a_seal_that_fails_is_logged_counted_and_tried_again(
+    engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    tmp_path: Path,
+) -> None:
+    sessions = db.session_factory(engine)
+    _store(sessions, 1, [11, 12])
+    _store(sessions, EPOCH_ARTICLES + 1, [13, 14])
+    stats = standalone_stats()
+    stage = StorePipeline(sessions, stats, spill_path=tmp_path / "spill.jsonl")
+
+    def database_gone(_sessions: object) -> list[object]:
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    with monkeypatch.context() as patched:
+        patched.setattr(store, "seal_epochs", database_gone)
+        stage.seal_due_epochs(EPOCH_ARTICLES + 1)
+    assert stats.get_value("store/seal_failures") == 1
+    assert "could not seal band-index epochs" in caplog.text
+    assert _ids(sessions, [11, 12]) == [1]  # epoch 0, unsealed, is searched by index
+    stage.seal_due_epochs(EPOCH_ARTICLES + 2)  # the next article tries again
+    assert stats.get_value("store/epochs_sealed") == 1
+    stage.seal_due_epochs(EPOCH_ARTICLES + 3)  # nothing more to seal in this epoch
+    assert stats.get_value("store/epochs_sealed") == 1
+    assert _ids(sessions, [11, 12]) == [1]
