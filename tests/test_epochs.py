@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -232,3 +234,20 @@ def test_a_seal_that_fails_is_logged_counted_and_tried_again(
     stage.seal_due_epochs(EPOCH_ARTICLES + 3)  # nothing more to seal in this epoch
     assert stats.get_value("store/epochs_sealed") == 1
     assert _ids(sessions, [11, 12]) == [1]
+
+
+def test_two_processes_sealing_at_once_seal_each_epoch_once(engine: Engine) -> None:
+    sessions = db.session_factory(engine)
+    for epoch in range(3):
+        _store(sessions, epoch * EPOCH_ARTICLES + 1, [epoch * 10 + 1, epoch * 10 + 2])
+    barrier = threading.Barrier(2)
+
+    def seal() -> list[int]:
+        barrier.wait()
+        return [report.epoch for report in seal_epochs(sessions)]
+
+    with ThreadPoolExecutor(2) as pool:
+        sealed = [future.result() for future in [pool.submit(seal), pool.submit(seal)]]
+    assert sorted(sealed[0] + sealed[1]) == [0, 1]  # no error, no epoch twice
+    with sessions() as session:
+        assert session.scalars(select(BandFilter.epoch).order_by(BandFilter.epoch)).all() == [0, 1]
