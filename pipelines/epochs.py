@@ -40,6 +40,7 @@ __all__ = [
     "SealReport",
     "SealedEpochs",
     "epoch_for_new",
+    "last_article_id",
     "move_out_of_sealed",
     "newest_epoch",
     "seal_epochs",
@@ -70,9 +71,14 @@ def epoch_for_new(article_id: int) -> int:
     return article_id // EPOCH_ARTICLES
 
 
+def last_article_id(session: Session) -> int:
+    """The highest article id stored so far (0 for none): a watermark for later lookups."""
+    return session.scalar(select(func.max(Article.id))) or 0
+
+
 def newest_epoch(session: Session) -> int:
     """The epoch a re-fingerprinted article's rows go to: that of the newest article."""
-    return epoch_for_new(session.scalar(select(func.max(Article.id))) or 0)
+    return epoch_for_new(last_article_id(session))
 
 
 def move_out_of_sealed(session: Session, article_id: int, epoch: int) -> bool:

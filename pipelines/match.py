@@ -39,7 +39,12 @@ from pipelines.align import (
     with_evidence,
 )
 from pipelines.direction import credits, decide_direction
-from pipelines.epochs import sealed_epochs, search_parameters, search_shape
+from pipelines.epochs import (
+    last_article_id,
+    sealed_epochs,
+    search_parameters,
+    search_shape,
+)
 from pipelines.outages import describe_error, retry_seconds_from, retry_transient_async
 from pipelines.stats import add_seconds, count, timed
 from pipelines.workers import WorkerPool, crawl_pool
@@ -673,11 +678,6 @@ def match_document(
         session, buckets, new.site, config.max_candidates, config.min_shared_bands
     )
     return mark_stitched(verify_candidates(new, candidates, config))
-
-
-def last_article_id(session: Session) -> int:
-    """The highest article id stored so far (0 for none): a watermark for later lookups."""
-    return session.scalar(select(func.max(Article.id))) or 0
 
 
 def site_role(session: Session, origin: str) -> str | None:

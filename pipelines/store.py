@@ -448,8 +448,6 @@ class _DatabaseStage:
         self.site_ids: dict[str, int] = {}
         """Site ids read by committed transactions (see :func:`ensure_site`); a caller that
         commits itself copies it, and puts the copy back after its commit."""
-        self._sealing_checked_for = -1
-        """The newest epoch for which older ones were sealed (see ``seal_due_epochs``)."""
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -468,6 +466,9 @@ class _DatabaseStage:
 
 class StorePipeline(_DatabaseStage):
     """Scrapy pipeline: write each item in its own short transaction, retrying outages."""
+
+    _sealing_checked_for = -1
+    """The newest epoch for which older ones were sealed (see :meth:`seal_due_epochs`)."""
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:

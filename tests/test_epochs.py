@@ -31,6 +31,16 @@ def engine(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engin
     engine.dispose()
 
 
+def _article(article_id: int, site_id: int, url: str) -> dict[str, object]:
+    """The columns of a minimal stored article (a text of one word)."""
+    now = utcnow()
+    return {
+        "id": article_id, "site_id": site_id, "url": url, "fetched_url": url, "text": "x",
+        "word_count": 1, "text_hash": b"\0", "minhash": b"", "first_seen_at": now,
+        "fetched_at": now, "discovered_via": "test", "links": [],
+    }  # fmt: skip
+
+
 def _store(sessions: sessionmaker[Session], article_id: int, buckets: list[int]) -> None:
     """Store an article of its own site with these band buckets, as the store stage would."""
     with db.session_scope(sessions) as session:
@@ -38,14 +48,7 @@ def _store(sessions: sessionmaker[Session], article_id: int, buckets: list[int])
         site_id = session.execute(
             insert(Site).values(origin=origin, name=origin).returning(Site.id)
         ).scalar_one()
-        now = utcnow()
-        session.execute(
-            insert(Article).values(
-                id=article_id, site_id=site_id, url=f"{origin}/a", fetched_url=f"{origin}/a",
-                text="x", word_count=1, text_hash=b"\0", minhash=b"", first_seen_at=now,
-                fetched_at=now, discovered_via="test", links=[],
-            )
-        )  # fmt: skip
+        session.execute(insert(Article).values(_article(article_id, site_id, f"{origin}/a")))
         replace_buckets(session, article_id, list(enumerate(buckets)), fresh=True)
 
 
@@ -164,12 +167,9 @@ def test_the_upgrade_puts_stored_rows_in_their_articles_epochs(database_url: str
             for article_id in (7, EPOCH_ARTICLES + 7):
                 connection.execute(
                     insert(Article).values(
-                        id=article_id, site_id=1, url=f"https://a.example/{article_id}",
-                        fetched_url="https://a.example/", text="x", word_count=1,
-                        text_hash=b"\0", minhash=b"", first_seen_at=now, fetched_at=now,
-                        discovered_via="test", links=[],
+                        _article(article_id, 1, f"https://a.example/{article_id}")
                     )
-                )  # fmt: skip
+                )
                 connection.execute(
                     text("INSERT INTO lsh_buckets (bucket, article_id, band) VALUES (:b, :a, 0)"),
                     [{"b": article_id * 10 + band, "a": article_id} for band in range(3)],
