@@ -12,7 +12,7 @@ import importlib.resources
 import logging
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 from importlib.resources.abc import Traversable
@@ -23,7 +23,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -67,6 +67,33 @@ def parameter_mark(paramstyle: str) -> str:
     if paramstyle not in marks:
         raise NotImplementedError(f"no plain SQL written for the {paramstyle} parameter style")
     return marks[paramstyle]
+
+
+def driver_rows(
+    connection: Connection, sql: str, parameters: Sequence[Any] = ()
+) -> list[tuple[Any, ...]]:
+    """Run plain SQL (in the driver's parameter style) on ``connection``'s own DB-API cursor,
+    in its transaction, and return every row.
+
+    For the per-article hot path: a small indexed query costs the database a few
+    microseconds, ``exec_driver_sql`` ~35 and an ORM ``Session.execute`` ~200 on top.
+    """
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql, tuple(parameters))
+        return list(cursor.fetchall()) if cursor.description is not None else []
+    finally:
+        cursor.close()
+
+
+def driver_executemany(connection: Connection, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    """Run plain SQL once per row of parameters on ``connection``'s own DB-API cursor (see
+    :func:`driver_rows`)."""
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(sql, rows)
+    finally:
+        cursor.close()
 
 
 def make_engine(url: str | None = None) -> Engine:

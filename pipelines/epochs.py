@@ -26,10 +26,10 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Connection, Engine, delete, func, select, update
+from sqlalchemy import Connection, Engine, delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from copycat.db import parameter_mark, session_scope
+from copycat.db import driver_rows, parameter_mark, session_scope
 from copycat.models import EPOCH_ARTICLES, Article, BandFilter, LshBucket
 from pipelines.bloom import BucketFilter, FilterStack
 
@@ -64,6 +64,8 @@ _STATE_SQL = (
     f"(SELECT max(epoch) FROM {BandFilter.__tablename__}), "
     f"(SELECT token FROM {BandFilter.__tablename__} ORDER BY epoch DESC LIMIT 1)"
 )
+_NEWEST_SEAL_SQL = f"SELECT max(epoch) FROM {BandFilter.__tablename__}"
+_LAST_ARTICLE_SQL = f"SELECT max(id) FROM {Article.__tablename__}"
 
 
 def epoch_for_new(article_id: int) -> int:
@@ -73,7 +75,8 @@ def epoch_for_new(article_id: int) -> int:
 
 def last_article_id(session: Session) -> int:
     """The highest article id stored so far (0 for none): a watermark for later lookups."""
-    return session.scalar(select(func.max(Article.id))) or 0
+    ((last,),) = driver_rows(session.connection(), _LAST_ARTICLE_SQL)
+    return last or 0
 
 
 def newest_epoch(session: Session) -> int:
@@ -88,7 +91,8 @@ def move_out_of_sealed(session: Session, article_id: int, epoch: int) -> bool:
     PostgreSQL the insert waited for a seal in progress, so a seal committed before it is
     seen here, and one started after it waits for this transaction and reads its rows.
     """
-    sealed = session.scalar(select(func.max(BandFilter.epoch)))
+    # Plain SQL through the driver: this runs for every article stored.
+    ((sealed,),) = driver_rows(session.connection(), _NEWEST_SEAL_SQL)
     if sealed is None or epoch > sealed:
         return False
     session.execute(
@@ -127,7 +131,7 @@ def seal_epochs(
         with session_scope(sessions) as session:
             connection = session.connection()
             _hold_band_index(connection)
-            newest, sealed, _ = connection.exec_driver_sql(_STATE_SQL).one()
+            ((newest, sealed, _),) = driver_rows(connection, _STATE_SQL)
             epoch = 0 if sealed is None else sealed + 1
             if newest is None or epoch >= newest:
                 return reports
@@ -150,15 +154,9 @@ def _epoch_buckets(connection: Connection, epoch: int) -> npt.NDArray[np.int64]:
     """Every bucket of ``epoch``'s rows, read with the driver's own cursor: an epoch has
     ~650,000 rows, and wrapping each in a SQLAlchemy row took three times as long."""
     mark = parameter_mark(connection.dialect.paramstyle)
-    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.execute(
-            f"SELECT bucket FROM {LshBucket.__tablename__} WHERE epoch = {mark}", (epoch,)
-        )
-        rows = cursor.fetchall()
-        return np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
-    finally:
-        cursor.close()
+    sql = f"SELECT bucket FROM {LshBucket.__tablename__} WHERE epoch = {mark}"
+    rows = driver_rows(connection, sql, (epoch,))
+    return np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
 
 
 def _hold_band_index(connection: Connection) -> None:
@@ -202,7 +200,7 @@ class SealedEpochs:
 
     def plan(self, connection: Connection, buckets: list[int]) -> EpochSearch:
         """What a lookup of ``buckets`` must search, as of now."""
-        newest, sealed, token = connection.exec_driver_sql(_STATE_SQL).one()
+        ((newest, sealed, token),) = driver_rows(connection, _STATE_SQL)
         if newest is None:
             return EpochSearch(())
         self.lookups += 1

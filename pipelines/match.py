@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Select, bindparam, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from copycat.db import parameter_mark
+from copycat.db import driver_rows, parameter_mark
 from copycat.models import Article, ArticleProfile, LshBucket, Match, Site
 from copycat.urls import origin_of
 from pipelines.align import (
@@ -558,7 +558,7 @@ def candidate_ids(
     if lookup is None:
         return []
     sql, parameters = lookup
-    return [row[0] for row in connection.exec_driver_sql(sql, parameters)]
+    return [row[0] for row in driver_rows(connection, sql, parameters)]
 
 
 def _candidate_lookup(

@@ -34,7 +34,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from copycat.db import parameter_mark, session_scope
+from copycat.db import driver_executemany, driver_rows, parameter_mark, session_scope
 from copycat.models import (
     Article,
     ArticleProfile,
@@ -222,7 +222,7 @@ def replace_profile(
             ("article_id", "data"),
             "ON CONFLICT (article_id) DO UPDATE SET data = excluded.data",
         )
-        connection.exec_driver_sql(sql, (article_id, data))
+        driver_rows(connection, sql, (article_id, data))
     elif not keep_stored:
         session.execute(delete(ArticleProfile).where(ArticleProfile.article_id == article_id))
 
@@ -251,7 +251,7 @@ def replace_buckets(
             "ON CONFLICT DO NOTHING",
         )
         rows = [(epoch, band, bucket, article_id) for band, bucket in buckets]
-        connection.exec_driver_sql(sql, rows)
+        driver_executemany(connection, sql, rows)
         move_out_of_sealed(session, article_id, epoch)
 
 
