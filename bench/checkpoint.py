@@ -8,6 +8,11 @@ SQLite's automatic WAL checkpoints as copycat sets them, and the sealing of an e
 fills (amortised over the documents). The timed documents span a whole epoch, so every
 fill level of the newest epoch is in the mean, whatever the archive's size.
 
+Besides the time of each step it counts, per document, the bytes the process handed to
+``write()`` during the commit (``/proc/self/io``: the WAL frames, and the pages a checkpoint
+writes back) and the commit's CPU time split into user and kernel time: the work the commit
+does, apart from how fast this host happens to do it.
+
 The baseline, in the same run: every row in one epoch that is never sealed, which is the band
 index as it was before epochs (one B-tree keyed by bucket).
 
@@ -18,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import resource
 import time
 from pathlib import Path
 from typing import cast
@@ -37,6 +43,21 @@ _CONFIG = FingerprintConfig()
 ROWS_PER_ARTICLE = _CONFIG.bands_rows[0] + _CONFIG.skeleton_bands_rows[0] + ANCHORS_PER_ARTICLE
 """Bucket rows of a typical article: the word and skeleton views' bands, and its anchors."""
 LAYOUTS = ("one-epoch", "epochs")
+
+
+def _bytes_written() -> int:
+    """Bytes this process has handed to ``write()`` so far (Linux's ``/proc/self/io``)."""
+    with open("/proc/self/io") as counters:
+        for line in counters:
+            if line.startswith("wchar:"):
+                return int(line.split()[1])
+    raise RuntimeError("no wchar line in /proc/self/io")
+
+
+def _cpu() -> tuple[float, float]:
+    """This process's user and kernel CPU seconds so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime, usage.ru_stime
 
 
 def _epoch(layout: str, article_id: int) -> int:
@@ -95,6 +116,8 @@ class Case:
         self.rng = random.Random(7)
         self.documents = 0
         self.spent = {"lookup": 0.0, "insert": 0.0, "commit": 0.0, "seal": 0.0}
+        self.commit_work = {"user": 0.0, "kernel": 0.0, "written": 0.0}
+        """The commits' user and kernel CPU seconds and the bytes they wrote."""
 
     def run(self, documents: int) -> None:
         """Store ``documents`` more documents as the match and store stages do, timed."""
@@ -114,8 +137,13 @@ class Case:
                     rows,
                 )
                 inserted = time.perf_counter()
+                (user, kernel), written = _cpu(), _bytes_written()
                 session.commit()  # SQLite checkpoints every WAL_CHECKPOINT_PAGES, as set
                 committed = time.perf_counter()
+                (user_after, kernel_after), written_after = _cpu(), _bytes_written()
+            self.commit_work["user"] += user_after - user
+            self.commit_work["kernel"] += kernel_after - kernel
+            self.commit_work["written"] += written_after - written
             sealed = committed
             if self.layout == "epochs" and article_id % EPOCH_ARTICLES == 0:
                 seal_epochs(self.sessions)  # as the store stage does once an epoch fills
@@ -129,6 +157,9 @@ class Case:
         """Milliseconds a document, by step and in all."""
         result = {k: round(v / self.documents * 1000, 3) for k, v in self.spent.items()}
         result["total"] = round(sum(result.values()), 3)
+        result["commit_user"] = round(self.commit_work["user"] / self.documents * 1000, 3)
+        result["commit_kernel"] = round(self.commit_work["kernel"] / self.documents * 1000, 3)
+        result["commit_kb"] = round(self.commit_work["written"] / self.documents / 1024, 1)
         return result
 
     def close(self) -> None:
@@ -163,13 +194,17 @@ def main() -> int:
     finally:
         for case in cases:
             case.close()
-    print("layout      articles  lookup  insert  commit    seal   total  (ms a document)")
+    print(
+        "layout      articles  lookup  insert  commit    seal   total  (ms a document)"
+        "   commit: user  kernel (CPU ms)  written (KB)"
+    )
     for case in cases:
         times = case.result()
         print(
             f"{case.layout:<10}  {case.articles:>8}  {times['lookup']:>6.3f}"
             f"  {times['insert']:>6.3f}  {times['commit']:>6.3f}  {times['seal']:>6.3f}"
-            f"  {times['total']:>6.3f}"
+            f"  {times['total']:>6.3f}                  {times['commit_user']:>6.3f}"
+            f"  {times['commit_kernel']:>6.3f}                {times['commit_kb']:>7.1f}"
         )
     for layout in LAYOUTS:
         low, high = (c.result()["total"] for c in cases if c.layout == layout)
