@@ -115,6 +115,24 @@ def test_an_empty_band_index_is_not_searched(engine: Engine) -> None:
         assert candidate_plan(session, [1, 2, 3], 50, 2) == []
 
 
+def test_a_lookup_reads_in_its_callers_transaction(engine: Engine) -> None:
+    # The lookup and the band rows go through the driver's own cursor: still in the caller's
+    # transaction, which is what lets `copycat ingest` match a page against the pages
+    # written before it in the same, uncommitted batch.
+    sessions = db.session_factory(engine)
+    _store(sessions, 1, [11, 12])
+    with sessions() as writer, writer.begin():
+        origin = "https://writer.example"
+        site_id = writer.execute(
+            insert(Site).values(origin=origin, name=origin).returning(Site.id)
+        ).scalar_one()
+        writer.execute(insert(Article).values(_article(2, site_id, f"{origin}/a")))
+        replace_buckets(writer, 2, [(0, 21), (1, 22)], fresh=True)
+        assert candidate_ids(writer, [21, 22], limit=5, min_shared=2) == [2]
+        assert _ids(sessions, [21, 22]) == []  # another session: not committed yet
+    assert _ids(sessions, [21, 22]) == [2]
+
+
 def test_rows_written_into_a_sealed_epoch_move_to_an_open_one(engine: Engine) -> None:
     sessions = db.session_factory(engine)
     _store(sessions, 3, [31, 32])
