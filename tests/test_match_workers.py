@@ -43,10 +43,27 @@ def _prepared(chain: PipelineChain, record: dict[str, object]) -> ArticleItem:
 def _slow_match_stored(
     database_url: str, new: DocumentView, buckets: Sequence[int], config: MatchConfig
 ) -> WorkerMatch:
-    """The worker's job, then a pause: whatever is stored meanwhile comes after its lookup."""
+    """The worker's job, then a pause until the test has stored an article: that article
+    comes after the lookup, however slow the host (a fixed sleep raced a slow worker start)."""
     answer = _match_stored(database_url, new, buckets, config)
-    time.sleep(1.0)
+    looked, stored = _race_markers(database_url)
+    looked.touch()
+    _wait_for(stored)
     return answer
+
+
+def _race_markers(database_url: str) -> tuple[Path, Path]:
+    """Files beside the test's SQLite database: the worker has looked up; the test has stored."""
+    database = Path(database_url.removeprefix("sqlite:///"))
+    return database.with_suffix(".looked"), database.with_suffix(".stored")
+
+
+def _wait_for(marker: Path, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not marker.exists():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{marker} never appeared")
+        time.sleep(0.01)
 
 
 def _blind_match_stored(
@@ -107,11 +124,15 @@ def test_worker_verification_agrees_with_in_process_and_catches_what_lands_meanw
         copy_item = _prepared(chain, by_url[copy_url])
         original_item = _prepared(chain, by_url[original_url])
 
+        looked, stored = _race_markers(sqlite_url)
+
         async def race() -> ArticleItem:
             pending = asyncio.ensure_future(racing.process_item(copy_item))
-            await asyncio.sleep(0.4)  # the worker has looked the candidates up and pauses
+            while not looked.exists():  # the worker has looked the candidates up and waits
+                await asyncio.sleep(0.01)
             assert not pending.done()
             chain.store.process_item(chain.match.match_item(original_item))
+            stored.touch()
             return await pending
 
         matched = asyncio.run(race())
