@@ -69,6 +69,17 @@ def parameter_mark(paramstyle: str) -> str:
     return marks[paramstyle]
 
 
+@contextmanager
+def _driver_cursor(connection: Connection) -> Iterator[Any]:
+    """A DB-API cursor of ``connection``'s own driver connection (so in its transaction),
+    closed afterwards."""
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        yield cursor
+    finally:
+        cursor.close()
+
+
 def driver_rows(
     connection: Connection, sql: str, parameters: Sequence[Any] = ()
 ) -> list[tuple[Any, ...]]:
@@ -78,22 +89,16 @@ def driver_rows(
     For the per-article hot path: a small indexed query costs the database a few
     microseconds, ``exec_driver_sql`` ~35 and an ORM ``Session.execute`` ~200 on top.
     """
-    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
+    with _driver_cursor(connection) as cursor:
         cursor.execute(sql, tuple(parameters))
         return list(cursor.fetchall()) if cursor.description is not None else []
-    finally:
-        cursor.close()
 
 
 def driver_executemany(connection: Connection, sql: str, rows: Sequence[Sequence[Any]]) -> None:
     """Run plain SQL once per row of parameters on ``connection``'s own DB-API cursor (see
     :func:`driver_rows`)."""
-    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
+    with _driver_cursor(connection) as cursor:
         cursor.executemany(sql, rows)
-    finally:
-        cursor.close()
 
 
 def make_engine(url: str | None = None) -> Engine:

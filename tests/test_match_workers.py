@@ -12,6 +12,7 @@ from pathlib import Path
 
 from scrapy.utils.test import get_crawler
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 
 from copycat.db import open_database, session_scope
 from copycat.ingest import PipelineChain, parse_record, standalone_stats
@@ -54,7 +55,7 @@ def _slow_match_stored(
 
 def _race_markers(database_url: str) -> tuple[Path, Path]:
     """Files beside the test's SQLite database: the worker has looked up; the test has stored."""
-    database = Path(database_url.removeprefix("sqlite:///"))
+    database = Path(str(make_url(database_url).database))
     return database.with_suffix(".looked"), database.with_suffix(".stored")
 
 
@@ -128,7 +129,8 @@ def test_worker_verification_agrees_with_in_process_and_catches_what_lands_meanw
 
         async def race() -> ArticleItem:
             pending = asyncio.ensure_future(racing.process_item(copy_item))
-            while not looked.exists():  # the worker has looked the candidates up and waits
+            # the worker has looked the candidates up and waits (or failed: no hang then)
+            while not looked.exists() and not pending.done():
                 await asyncio.sleep(0.01)
             assert not pending.done()
             chain.store.process_item(chain.match.match_item(original_item))
