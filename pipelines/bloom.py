@@ -5,8 +5,9 @@ that is not at about the false-positive rate it was sized for. Configured in tho
 rate); the bit count (in steps of a fifth, so that filters of about as many buckets have one
 size) and the number of hash functions are derived from it and the number of buckets.
 Buckets are already 64-bit hashes; they are mixed once more (SplitMix64's finaliser) so that
-the filter does not depend on how well their halves were spread, then probed by double
-hashing inside one 512-bit block.
+the filter does not depend on how well their halves were spread. The mixed word picks a
+512-bit block; each hash function's bit in it comes from nine bits of its own, cut from
+further mixed words.
 
 A :class:`FilterStack` checks one document's buckets against many filters at once, in one
 vectorised gather: that is the band index's lookup of its sealed epochs (see
@@ -24,21 +25,29 @@ from typing import Self
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["BucketFilter", "FilterStack"]
+__all__ = ["BucketFilter", "FilterStack", "blocked_false_positive_rate"]
 
-_FORMAT = 1
-"""Version of the serialised filter and of where its bits are (blocked, SplitMix64-mixed)."""
+_FORMAT = 2
+"""Version of the serialised filter and of where its bits are: 2 since in-block positions are
+independent (format 1 spread them by double hashing, an arithmetic progression in the block
+that let through ~4 × the buckets the blocked design does; see :func:`_positions`)."""
 _HEADER = struct.Struct("<BBxxIQ")  # format, hash functions, pad, 512-bit blocks, buckets
 _LOG2_BLOCK = 9
 _BLOCK = 1 << _LOG2_BLOCK
 _WORDS = _BLOCK // 64
 _MAX_HASHES = 16
+_GAMMA = 0x9E3779B97F4A7C15
+"""SplitMix64's increment (2^64 / golden ratio): the offset between a hash's further words."""
 _MAX_BLOCKS = 1 << 32
 
 
 def _mixed(buckets: npt.ArrayLike) -> npt.NDArray[np.uint64]:
     """SplitMix64's finaliser over the buckets (signed or not), as unsigned 64-bit words."""
-    z = np.asarray(buckets, dtype=np.int64).view(np.uint64).copy()
+    return _finalised(np.asarray(buckets, dtype=np.int64).view(np.uint64).copy())
+
+
+def _finalised(z: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """SplitMix64's finaliser, in place over ``z``, which it returns."""
     with np.errstate(over="ignore"):
         z ^= z >> np.uint64(30)
         z *= np.uint64(0xBF58476D1CE4E5B9)
@@ -52,16 +61,24 @@ def _positions(buckets: npt.ArrayLike, hashes: int, blocks: int) -> npt.NDArray[
     """Bit positions, one row per bucket and one column per hash function.
 
     Blocked: all of a bucket's bits lie in one 512-bit block (a cache line), chosen by the
-    hash's low half, and are spread in it by double hashing on its high half. Checking a
-    bucket against a filter then reads one cache line instead of one per hash function; the
-    price is a slightly higher false-positive rate for the same bits.
+    mixed hash's low half. Checking a bucket against a filter then reads one cache line
+    instead of one per hash function; the price is a higher false-positive rate for the same
+    bits (blocks are not all equally full). In the block, each hash function takes nine bits
+    of its own: the mixed hash's high half gives three, and each further word (the hash plus
+    a multiple of SplitMix64's increment, mixed again) seven. Double hashing (first + i × step)
+    would need only 17 bits, but its arithmetic progressions overlap each other's, and a
+    bucket one step along from a held one finds all but one of its bits set.
     """
     z = _mixed(buckets)
     block = ((z & np.uint64(0xFFFFFFFF)) % np.uint64(blocks)) << np.uint64(_LOG2_BLOCK)
-    first = (z >> np.uint64(32)) & np.uint64(_BLOCK - 1)
-    step = ((z >> np.uint64(48)) & np.uint64(_BLOCK - 1)) | np.uint64(1)  # odd: all differ
-    probes = np.arange(hashes, dtype=np.uint64)
-    in_block = (first[:, None] + probes[None, :] * step[:, None]) & np.uint64(_BLOCK - 1)
+    columns = [(z >> np.uint64(32 + _LOG2_BLOCK * i)) & np.uint64(_BLOCK - 1) for i in range(3)]
+    word = 0
+    while len(columns) < hashes:
+        word += 1
+        with np.errstate(over="ignore"):
+            more = _finalised(z + np.uint64((_GAMMA * word) % (1 << 64)))
+        columns += [(more >> np.uint64(_LOG2_BLOCK * i)) & np.uint64(_BLOCK - 1) for i in range(7)]
+    in_block = np.stack(columns[:hashes], axis=1)
     return (block[:, None] | in_block).astype(np.intp)
 
 
@@ -92,6 +109,27 @@ def hashes_for(false_positive_rate: float) -> int:
     return min(_MAX_HASHES, max(1, round(math.log2(1 / false_positive_rate))))
 
 
+def blocked_false_positive_rate(buckets_per_block: float, hashes: int) -> float:
+    """The false-positive rate of a blocked filter whose blocks hold ``buckets_per_block``
+    buckets on average, each setting ``hashes`` independent bits of its block.
+
+    A bucket that is not held passes if its block has its bits set; a block's load is
+    Poisson-distributed around the mean, and fuller blocks let more through.
+    """
+    if buckets_per_block <= 0:
+        return 0.0
+    unset = 1 - 1 / _BLOCK
+    rate, load = 0.0, 0
+    # terms past the mean plus 12 standard deviations add nothing a float holds
+    while load <= buckets_per_block + 12 * math.sqrt(buckets_per_block) + 12:
+        share = math.exp(
+            load * math.log(buckets_per_block) - buckets_per_block - math.lgamma(load + 1)
+        )
+        rate += share * (1 - unset ** (hashes * load)) ** hashes
+        load += 1
+    return rate
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class BucketFilter:
     """A Bloom filter of a set of buckets, packed into bytes (bit i is bit i % 8 of byte i // 8)."""
@@ -112,6 +150,13 @@ class BucketFilter:
         wanted = count * math.log(1 / false_positive_rate) / math.log(2) ** 2
         blocks = min(_MAX_BLOCKS, _size_step(max(1.0, wanted / _BLOCK)))
         hashes = hashes_for(false_positive_rate)
+        # Blocks unevenly full let more through than the bits' count says: a step larger
+        # until the blocked design keeps to the rate asked (at 0.1 % the first size does).
+        while (
+            blocks < _MAX_BLOCKS
+            and blocked_false_positive_rate(count / blocks, hashes) > false_positive_rate
+        ):
+            blocks = min(_MAX_BLOCKS, _size_step(blocks + 1))
         flags = np.zeros(blocks * _BLOCK, dtype=bool)
         if count:
             flags[_positions(buckets, hashes, blocks).ravel()] = True
@@ -123,10 +168,9 @@ class BucketFilter:
 
     @property
     def expected_false_positive_rate(self) -> float:
-        """The rate a bucket that is not in the filter still passes, from its fill (the
-        unblocked filter's formula: blocks make it a little higher)."""
-        bits = self.blocks * _BLOCK
-        return float((1 - math.exp(-self.hashes * self.buckets / bits)) ** self.hashes)
+        """The rate a bucket that is not in the filter still passes: the blocked filter's,
+        averaged over how many buckets a block holds (Poisson around their mean)."""
+        return blocked_false_positive_rate(self.buckets / self.blocks, self.hashes)
 
     def words(self) -> npt.NDArray[np.uint64]:
         """The bits as (blocks, 8) little-endian 64-bit words: word w of a block holds its

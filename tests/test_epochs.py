@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, delete, func, insert, select, text
+from sqlalchemy import Engine, delete, func, insert, select, text, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -206,6 +206,50 @@ def test_the_upgrade_puts_stored_rows_in_their_articles_epochs(database_url: str
             assert rows == 6
     finally:
         engine.dispose()
+
+
+def test_the_upgrade_to_filter_format_2_drops_old_filters_and_the_next_seal_rebuilds_them(
+    database_url: str,
+) -> None:
+    engine = db.make_engine(database_url)
+    try:
+        db.upgrade(engine, "0006_band_index_epochs")
+        sessions = db.session_factory(engine)
+        _store(sessions, 7, [70, 71, 72])
+        _store(sessions, EPOCH_ARTICLES + 7, [80, 81])
+        with db.session_scope(sessions) as session:  # a format-1 filter, as 0006's code sealed
+            session.add(BandFilter(epoch=0, token="f1", rows=3, data=b"\x01" + bytes(79)))
+        db.upgrade(engine)
+        with sessions() as session:
+            assert session.scalar(select(func.count()).select_from(BandFilter)) == 0
+        assert [r.epoch for r in seal_epochs(sessions)] == [0]  # what the first store does
+        assert _ids(sessions, [70, 71, 99]) == [7]
+        db.downgrade(engine, "0006_band_index_epochs")
+        with sessions() as session:
+            assert session.scalar(select(func.count()).select_from(BandFilter)) == 0
+    finally:
+        engine.dispose()
+
+
+def test_an_unreadable_filter_leaves_its_epoch_searched_by_index(
+    engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    sessions = db.session_factory(engine)
+    _store(sessions, 3, [31, 32])
+    _store(sessions, EPOCH_ARTICLES + 3, [33, 34])
+    _store(sessions, 2 * EPOCH_ARTICLES + 3, [35, 36])
+    seal_epochs(sessions)
+    with db.session_scope(sessions) as session:  # epoch 1's filter in a format not known here
+        data = session.scalars(select(BandFilter.data).where(BandFilter.epoch == 1)).one()
+        session.execute(
+            update(BandFilter).where(BandFilter.epoch == 1).values(data=b"\x09" + data[1:])
+        )
+    reader = SealedEpochs(direct_lookups=0)
+    with sessions() as session:
+        search = reader.plan(session.connection(), [31, 33, 35])
+    assert search.open == (1, 2) and set(search.sealed) == {0}
+    assert "epoch 1's filter is unreadable" in caplog.text
+    assert _ids(sessions, [33, 34]) == [EPOCH_ARTICLES + 3]
 
 
 def test_a_process_searches_every_epoch_by_index_before_it_loads_the_filters(
