@@ -24,11 +24,13 @@ from __future__ import annotations
 import argparse
 import random
 import resource
+import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Table, insert, text
+from sqlalchemy import Table, event, insert, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from copycat.db import make_engine, session_factory, upgrade
@@ -104,14 +106,32 @@ def build(path: Path, articles: int, layout: str) -> None:
     engine.dispose()
 
 
-class Case:
-    """One layout at one size: its database, and what its documents cost so far."""
+def _page_cache(cache_mb: int) -> Callable[[Any, Any], None]:
+    """A connect listener that sets SQLite's page cache to ``cache_mb`` MB (after copycat's own
+    pragmas, so it overrides their size)."""
 
-    def __init__(self, scratch: Path, layout: str, articles: int) -> None:
-        self.layout, self.articles = layout, articles
-        self.path = scratch / f"{layout}-{articles}.sqlite"
-        build(self.path, articles, layout)
+    def set_cache(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.execute(f"PRAGMA cache_size=-{cache_mb * 1024}")
+
+    return set_cache
+
+
+class Case:
+    """One layout at one size and page cache: its database, and what its documents cost so far."""
+
+    def __init__(self, scratch: Path, layout: str, articles: int, cache_mb: int | None) -> None:
+        self.layout, self.articles, self.cache_mb = layout, articles, cache_mb
+        built = scratch / f"{layout}-{articles}.sqlite"
+        build(built, articles, layout)
+        self.path = built
+        if cache_mb is not None:
+            # a copy of its own, so that cases differing only in their cache do not share rows
+            self.path = scratch / f"{layout}-{articles}-{cache_mb}mb.sqlite"
+            if not self.path.exists():
+                shutil.copyfile(built, self.path)
         self.engine = make_engine(f"sqlite:///{self.path}")
+        if cache_mb is not None:
+            event.listen(self.engine, "connect", _page_cache(cache_mb))
         self.sessions: sessionmaker[Session] = session_factory(self.engine)
         self.rng = random.Random(7)
         self.documents = 0
@@ -183,10 +203,18 @@ def main() -> int:
     parser.add_argument("scratch", type=Path, help="directory for the scratch databases")
     parser.add_argument("--documents", type=int, default=EPOCH_ARTICLES, help="one epoch's worth")
     parser.add_argument("--block", type=int, default=256, help="documents a case runs per turn")
+    parser.add_argument(
+        "--layouts", type=lambda v: v.split(","), default=list(LAYOUTS),
+        help=f"comma-separated, of {', '.join(LAYOUTS)}",
+    )  # fmt: skip
+    parser.add_argument(
+        "--cache-mb", type=lambda v: [int(mb) for mb in v.split(",")], default=[None],
+        help="SQLite page cache sizes to compare, in MB, comma-separated (default: copycat's)",
+    )  # fmt: skip
     args = parser.parse_args()
     args.scratch.mkdir(parents=True, exist_ok=True)
-    cases = [Case(args.scratch, layout, articles) for layout in LAYOUTS
-             for articles in (10_000, 100_000)]  # fmt: skip
+    cases = [Case(args.scratch, layout, articles, cache_mb) for layout in args.layouts
+             for cache_mb in args.cache_mb for articles in (10_000, 100_000)]  # fmt: skip
     try:
         for _ in range(0, args.documents, args.block):
             for case in cases:
@@ -195,20 +223,25 @@ def main() -> int:
         for case in cases:
             case.close()
     print(
-        "layout      articles  lookup  insert  commit    seal   total  (ms a document)"
+        "layout     cache  articles  lookup  insert  commit    seal   total  (ms a document)"
         "   commit: user  kernel (CPU ms)  written (KB)"
     )
     for case in cases:
         times = case.result()
+        cache = "default" if case.cache_mb is None else f"{case.cache_mb} MB"
         print(
-            f"{case.layout:<10}  {case.articles:>8}  {times['lookup']:>6.3f}"
+            f"{case.layout:<10} {cache:>7}  {case.articles:>8}  {times['lookup']:>6.3f}"
             f"  {times['insert']:>6.3f}  {times['commit']:>6.3f}  {times['seal']:>6.3f}"
             f"  {times['total']:>6.3f}                  {times['commit_user']:>6.3f}"
             f"  {times['commit_kernel']:>6.3f}                {times['commit_kb']:>7.1f}"
         )
-    for layout in LAYOUTS:
-        low, high = (c.result()["total"] for c in cases if c.layout == layout)
-        print(f"{layout}: 100k ÷ 10k = {high / low:.3f}")
+    for layout in args.layouts:
+        for cache_mb in args.cache_mb:
+            low, high = (
+                c.result()["total"] for c in cases if (c.layout, c.cache_mb) == (layout, cache_mb)
+            )
+            cache = "" if cache_mb is None else f", {cache_mb} MB page cache"
+            print(f"{layout}{cache}: 100k ÷ 10k = {high / low:.3f}")
     return 0
 
 

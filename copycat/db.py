@@ -42,6 +42,10 @@ WAL_CHECKPOINT_PAGES = 40_000
 """SQLite copies its write-ahead log back into the database once it holds this many pages."""
 
 
+SQLITE_CACHE_MB = 16
+"""SQLite's page cache a connection keeps, in MB (see :func:`_sqlite_pragmas`)."""
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets the read side query while a crawl writes; foreign keys are off by default in
     # SQLite; the busy timeout makes concurrent writers wait instead of failing at once.
@@ -50,12 +54,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    # Every article adds ~87 rows at random places of the band index: a 64 MB page cache
-    # (default 2 MB) keeps its hot pages, and checkpointing every 160 MB of WAL rather than
-    # every 4 MB writes each page that several articles touched back once. Writing pages back
-    # is what grows with the index: at 100k articles this took the store stage from 3.5 to
-    # 2.7 ms an article (20,000 pages: 3.1; 80,000: no better). The WAL file stays that big.
-    cursor.execute("PRAGMA cache_size=-65536")
+    # Every article adds ~87 rows at random places of the band index's newest epoch (~15 MB
+    # when full): a 16 MB page cache (default 2 MB) keeps most of it. A larger one made each
+    # commit dearer once the database outgrew it, and bought nothing: 64 MB took the commit
+    # from 1.03 to 1.37 ms an article between 10k and 100k articles, 16 MB from 1.00 to 1.04
+    # (`bench/checkpoint.py --cache-mb 16,64`). Checkpointing every 160 MB of WAL rather than
+    # every 4 MB writes each page that several articles touched back once (at 100k articles,
+    # before epochs, the store stage 3.5 → 2.7 ms an article). The WAL file stays that big.
+    cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_MB * 1024}")
     cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}")
     cursor.close()
 
