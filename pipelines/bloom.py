@@ -30,7 +30,7 @@ __all__ = ["BucketFilter", "FilterStack", "blocked_false_positive_rate"]
 _FORMAT = 2
 """Version of the serialised filter and of where its bits are: 2 since in-block positions are
 independent (format 1 spread them by double hashing, an arithmetic progression in the block
-that let through ~4 × the buckets the blocked design does; see :func:`_positions`)."""
+that let through ~3 × the buckets the blocked design does; see :func:`_positions`)."""
 _HEADER = struct.Struct("<BBxxIQ")  # format, hash functions, pad, 512-bit blocks, buckets
 _LOG2_BLOCK = 9
 _BLOCK = 1 << _LOG2_BLOCK

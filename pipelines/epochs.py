@@ -7,8 +7,8 @@ many pages per article at 100k articles as at 10k. Once a newer epoch takes the 
 epoch is sealed: the Bloom filter of its buckets is stored (``band_filters``). A lookup then
 searches the open epochs by index, and a sealed one only for the buckets its filter may hold
 (sized for a false-positive rate of 0.1 %, ~0.07 % measured: under one bucket a lookup at 100k
-articles), so it stays one
-index probe a bucket as the archive grows, plus a check of each sealed epoch's filter in memory.
+articles), so it stays one index probe a bucket as the archive grows, plus a check of each
+sealed epoch's filter in memory.
 
 A sealed epoch must never take a row its filter lacks. New articles take new ids, so their
 rows go to the newest epoch. A writer that raced the seal finds out after its insert (the
@@ -198,6 +198,8 @@ class SealedEpochs:
         """Every epoch up to this one is sealed and its filter loaded here."""
         self.token: str | None = None
         """The token of that epoch's filter: a different one means another database."""
+        self.unreadable_at: int | None = None
+        """The newest seal when a filter could not be read: not tried again until another."""
 
     def plan(self, connection: Connection, buckets: list[int]) -> EpochSearch:
         """What a lookup of ``buckets`` must search, as of now."""
@@ -212,14 +214,14 @@ class SealedEpochs:
             sealed == self.sealed_through and sealed >= 0 and token != self.token
         ):
             self._reset()  # the database was replaced: start again
-        if sealed > self.sealed_through:
-            self._load(connection)
+        if sealed > self.sealed_through and sealed != self.unreadable_at:
+            self._load(connection, sealed)
         search = EpochSearch(tuple(range(self.sealed_through + 1, newest + 1)))
         for epoch, bucket in self.stack.hits(buckets):
             search.sealed.setdefault(epoch, []).append(bucket)
         return search
 
-    def _load(self, connection: Connection) -> None:
+    def _load(self, connection: Connection, newest_seal: int) -> None:
         rows = connection.execute(
             select(BandFilter.epoch, BandFilter.token, BandFilter.data)
             .where(BandFilter.epoch > self.sealed_through)
@@ -236,6 +238,7 @@ class SealedEpochs:
                     "searched by index (the database's migrations delete filters of an old "
                     "format, and the next store seals the epochs again)", epoch, error,
                 )  # fmt: skip
+                self.unreadable_at = newest_seal
                 break
             self.stack.add(epoch, bucket_filter)
             self.sealed_through, self.token = epoch, token
