@@ -30,67 +30,87 @@ __all__ = ["BucketFilter", "FilterStack", "blocked_false_positive_rate"]
 _FORMAT = 2
 """Version of the serialised filter and of where its bits are: 2 since in-block positions are
 independent (format 1 spread them by double hashing, an arithmetic progression in the block
-that let through ~3 × the buckets the blocked design does; see :func:`_positions`)."""
+that let through ~3 × the buckets the blocked design does; see :func:`_blocks_and_offsets`)."""
 _HEADER = struct.Struct("<BBxxIQ")  # format, hash functions, pad, 512-bit blocks, buckets
 _LOG2_BLOCK = 9
 _BLOCK = 1 << _LOG2_BLOCK
 _WORDS = _BLOCK // 64
 _MAX_HASHES = 16
-_GAMMA = 0x9E3779B97F4A7C15
-"""SplitMix64's increment (2^64 / golden ratio): the offset between a hash's further words."""
 _MAX_BLOCKS = 1 << 32
+_SLICES_PER_WORD = 64 // _LOG2_BLOCK
+"""A bucket's bit offsets in its block are cut from further 64-bit words, seven a word."""
+_SLICE_SHIFTS = np.arange(_SLICES_PER_WORD, dtype=np.uint64) * np.uint64(_LOG2_BLOCK)
+_FURTHER_WORDS = np.array(
+    [(0x9E3779B97F4A7C15 * w) % (1 << 64) for w in range(1, -(-_MAX_HASHES // 7) + 1)],
+    dtype=np.uint64,
+)
+"""What each further word adds to the mixed hash before mixing again: a multiple of
+SplitMix64's increment (2^64 / the golden ratio), as SplitMix64 steps its state."""
+_LOW_HALF = np.uint64(0xFFFFFFFF)
+_OFFSET_MASK = np.uint64(_BLOCK - 1)
+_ALL_EIGHT = np.uint64(0x0101010101010101)
+"""Eight true bytes read as one little- or big-endian 64-bit word."""
+_SPLITMIX = (np.uint64(30), np.uint64(0xBF58476D1CE4E5B9), np.uint64(27),
+             np.uint64(0x94D049BB133111EB), np.uint64(31))  # fmt: skip
 
 
 def _mixed(buckets: npt.ArrayLike) -> npt.NDArray[np.uint64]:
     """SplitMix64's finaliser over the buckets (signed or not), as unsigned 64-bit words."""
-    return _finalised(np.asarray(buckets, dtype=np.int64).view(np.uint64).copy())
+    return _finalised(np.array(buckets, dtype=np.int64).view(np.uint64))
 
 
 def _finalised(z: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
-    """SplitMix64's finaliser, in place over ``z``, which it returns."""
-    with np.errstate(over="ignore"):
-        z ^= z >> np.uint64(30)
-        z *= np.uint64(0xBF58476D1CE4E5B9)
-        z ^= z >> np.uint64(27)
-        z *= np.uint64(0x94D049BB133111EB)
-        z ^= z >> np.uint64(31)
+    """SplitMix64's finaliser, in place over ``z`` (of any shape), which it returns.
+
+    Arrays wrap around on overflow without a warning (only numpy's scalars warn), which is
+    the arithmetic modulo 2^64 the finaliser means.
+    """
+    first_shift, first_factor, second_shift, second_factor, last_shift = _SPLITMIX
+    z ^= z >> first_shift
+    z *= first_factor
+    z ^= z >> second_shift
+    z *= second_factor
+    z ^= z >> last_shift
     return z
 
 
-def _positions(buckets: npt.ArrayLike, hashes: int, blocks: int) -> npt.NDArray[np.intp]:
-    """Bit positions, one row per bucket and one column per hash function.
+def _blocks_and_offsets(
+    buckets: npt.ArrayLike, hashes: int, blocks: int
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
+    """Each bucket's block, and its bits' offsets in it: one column per hash function.
 
     Blocked: all of a bucket's bits lie in one 512-bit block (a cache line), chosen by the
     mixed hash's low half. Checking a bucket against a filter then reads one cache line
     instead of one per hash function; the price is a higher false-positive rate for the same
     bits (blocks are not all equally full). In the block, each hash function takes nine bits
-    of its own: the mixed hash's high half gives three, and each further word (the hash plus
-    a multiple of SplitMix64's increment, mixed again) seven. Double hashing (first + i × step)
-    would need only 17 bits, but its arithmetic progressions overlap each other's, and a
-    bucket one step along from a held one finds all but one of its bits set.
+    of its own, cut from further words (the mixed hash plus a multiple of SplitMix64's
+    increment, mixed again), seven a word. Double hashing (first + i × step) would need only
+    17 bits, but its arithmetic progressions overlap each other's, and a bucket one step along
+    from a held one finds all but one of its bits set.
     """
     z = _mixed(buckets)
-    block = ((z & np.uint64(0xFFFFFFFF)) % np.uint64(blocks)) << np.uint64(_LOG2_BLOCK)
-    columns = [(z >> np.uint64(32 + _LOG2_BLOCK * i)) & np.uint64(_BLOCK - 1) for i in range(3)]
-    word = 0
-    while len(columns) < hashes:
-        word += 1
-        with np.errstate(over="ignore"):
-            more = _finalised(z + np.uint64((_GAMMA * word) % (1 << 64)))
-        columns += [(more >> np.uint64(_LOG2_BLOCK * i)) & np.uint64(_BLOCK - 1) for i in range(7)]
-    in_block = np.stack(columns[:hashes], axis=1)
-    return (block[:, None] | in_block).astype(np.intp)
+    words = -(-hashes // _SLICES_PER_WORD)
+    further = _finalised(z[:, None] + _FURTHER_WORDS[None, :words])
+    slices = (further[:, :, None] >> _SLICE_SHIFTS) & _OFFSET_MASK
+    return (z & _LOW_HALF) % np.uint64(blocks), slices.reshape(len(z), -1)[:, :hashes]
+
+
+def _positions(buckets: npt.ArrayLike, hashes: int, blocks: int) -> npt.NDArray[np.intp]:
+    """Bit positions in the whole filter, one row per bucket and one column per hash
+    function (see :func:`_blocks_and_offsets`)."""
+    block, offsets = _blocks_and_offsets(buckets, hashes, blocks)
+    return ((block << np.uint64(_LOG2_BLOCK))[:, None] | offsets).astype(np.intp)
 
 
 def _blocks_and_masks(
     buckets: npt.ArrayLike, hashes: int, blocks: int
 ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.uint64]]:
     """Each bucket's block number, and the bits it needs set there as eight 64-bit words."""
-    positions = _positions(buckets, hashes, blocks)
-    flags = np.zeros((len(positions), _BLOCK), dtype=bool)
-    flags[np.arange(len(positions))[:, None], positions & (_BLOCK - 1)] = True
+    block, offsets = _blocks_and_offsets(buckets, hashes, blocks)
+    flags = np.zeros((len(offsets), _BLOCK), dtype=bool)
+    flags[np.arange(len(offsets))[:, None], offsets.astype(np.intp)] = True
     masks = np.packbits(flags, axis=1, bitorder="little").view("<u8").astype(np.uint64)
-    return positions[:, 0] >> _LOG2_BLOCK, masks
+    return block.astype(np.intp), masks
 
 
 def _size_step(blocks: float) -> int:
@@ -242,7 +262,10 @@ class FilterStack:
         for (size, hashes), (keys, blocks) in self._groups.items():
             block, mask = _blocks_and_masks(buckets, hashes, size)
             wanted = mask[:, None, :]  # (buckets, 1, 8)
-            present = np.all(blocks[block] & wanted == wanted, axis=2)  # (buckets, filters)
+            held = np.equal(np.bitwise_and(blocks[block], wanted), wanted)  # (buckets, filters, 8)
+            # all eight words hold the bits: eight true bytes, read as one word (np.all over a
+            # short last axis took twice as long)
+            present = held.view(np.uint64)[..., 0] == _ALL_EIGHT  # (buckets, filters)
             for row, column in zip(*np.nonzero(present), strict=True):
                 found.append((keys[column], buckets[row]))
         return found
