@@ -41,7 +41,10 @@ _SLICES_PER_WORD = 64 // _LOG2_BLOCK
 """A bucket's bit offsets in its block are cut from further 64-bit words, seven a word."""
 _SLICE_SHIFTS = np.arange(_SLICES_PER_WORD, dtype=np.uint64) * np.uint64(_LOG2_BLOCK)
 _FURTHER_WORDS = np.array(
-    [(0x9E3779B97F4A7C15 * w) % (1 << 64) for w in range(1, -(-_MAX_HASHES // 7) + 1)],
+    [
+        (0x9E3779B97F4A7C15 * w) % (1 << 64)
+        for w in range(1, -(-_MAX_HASHES // _SLICES_PER_WORD) + 1)
+    ],
     dtype=np.uint64,
 )
 """What each further word adds to the mixed hash before mixing again: a multiple of
@@ -92,7 +95,8 @@ def _blocks_and_offsets(
     words = -(-hashes // _SLICES_PER_WORD)
     further = _finalised(z[:, None] + _FURTHER_WORDS[None, :words])
     slices = (further[:, :, None] >> _SLICE_SHIFTS) & _OFFSET_MASK
-    return (z & _LOW_HALF) % np.uint64(blocks), slices.reshape(len(z), -1)[:, :hashes]
+    offsets = slices.reshape(len(z), words * _SLICES_PER_WORD)[:, :hashes]  # none: (0, hashes)
+    return (z & _LOW_HALF) % np.uint64(blocks), offsets
 
 
 def _positions(buckets: npt.ArrayLike, hashes: int, blocks: int) -> npt.NDArray[np.intp]:
