@@ -26,14 +26,13 @@ import random
 import resource
 import shutil
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
-from sqlalchemy import Table, event, insert, text
+from sqlalchemy import Table, insert, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from copycat.db import make_engine, session_factory, upgrade
+from copycat.db import SQLITE_CACHE_MB, make_engine, session_factory, upgrade
 from copycat.models import EPOCH_ARTICLES, Article, Site, utcnow
 from pipelines.epochs import epoch_for_new, seal_epochs
 from pipelines.fingerprint import FingerprintConfig
@@ -106,16 +105,6 @@ def build(path: Path, articles: int, layout: str) -> None:
     engine.dispose()
 
 
-def _page_cache(cache_mb: int) -> Callable[[Any, Any], None]:
-    """A connect listener that sets SQLite's page cache to ``cache_mb`` MB (after copycat's own
-    pragmas, so it overrides their size)."""
-
-    def set_cache(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.execute(f"PRAGMA cache_size=-{cache_mb * 1024}")
-
-    return set_cache
-
-
 class Case:
     """One layout at one size and page cache: its database, and what its documents cost so far."""
 
@@ -129,9 +118,7 @@ class Case:
             self.path = scratch / f"{layout}-{articles}-{cache_mb}mb.sqlite"
             if not self.path.exists():
                 shutil.copyfile(built, self.path)
-        self.engine = make_engine(f"sqlite:///{self.path}")
-        if cache_mb is not None:
-            event.listen(self.engine, "connect", _page_cache(cache_mb))
+        self.engine = make_engine(f"sqlite:///{self.path}", cache_mb or SQLITE_CACHE_MB)
         self.sessions: sessionmaker[Session] = session_factory(self.engine)
         self.rng = random.Random(7)
         self.documents = 0

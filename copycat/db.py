@@ -43,10 +43,11 @@ WAL_CHECKPOINT_PAGES = 40_000
 
 
 SQLITE_CACHE_MB = 16
-"""SQLite's page cache a connection keeps, in MB (see :func:`_sqlite_pragmas`)."""
+"""SQLite's page cache a connection keeps, in MB, unless :func:`make_engine` is told
+otherwise (see :func:`_sqlite_pragmas`)."""
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, cache_mb: int) -> None:
     # WAL lets the read side query while a crawl writes; foreign keys are off by default in
     # SQLite; the busy timeout makes concurrent writers wait instead of failing at once.
     cursor = dbapi_connection.cursor()
@@ -61,7 +62,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # (`bench/checkpoint.py --cache-mb 16,64`). Checkpointing every 160 MB of WAL rather than
     # every 4 MB writes each page that several articles touched back once (at 100k articles,
     # before epochs, the store stage 3.5 → 2.7 ms an article). The WAL file stays that big.
-    cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_MB * 1024}")
+    cursor.execute(f"PRAGMA cache_size=-{cache_mb * 1024}")
     cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}")
     cursor.close()
 
@@ -107,14 +108,19 @@ def driver_executemany(connection: Connection, sql: str, rows: Sequence[Sequence
         cursor.executemany(sql, rows)
 
 
-def make_engine(url: str | None = None) -> Engine:
-    """Create an engine for ``url`` (default: the configured one) with per-dialect setup."""
+def make_engine(url: str | None = None, sqlite_cache_mb: int = SQLITE_CACHE_MB) -> Engine:
+    """Create an engine for ``url`` (default: the configured one) with per-dialect setup
+    (``sqlite_cache_mb``: the page cache of each SQLite connection; benches compare sizes)."""
     resolved = make_url(database_url(url))
     if resolved.get_backend_name() == "sqlite":
         if resolved.database and resolved.database != ":memory:":
             Path(resolved.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(resolved)
-        event.listen(engine, "connect", _sqlite_pragmas)
+
+        def set_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            _sqlite_pragmas(dbapi_connection, sqlite_cache_mb)
+
+        event.listen(engine, "connect", set_pragmas)
         return engine
     if resolved.get_backend_name() == "postgresql" and resolved.drivername == "postgresql":
         # Plain postgresql:// would pick psycopg2; we ship psycopg 3.
